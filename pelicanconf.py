@@ -1,0 +1,74 @@
+"""Pelican settings for the Digest site: the development build (`invoke build`, `make digest`)."""
+
+from pathlib import Path
+
+SITE_ROOT = Path(__file__).resolve().parent
+
+AUTHOR = "Digest"
+SITENAME = "Digest"
+SITESUBTITLE = "The articles of a few good feeds, without the noise"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+THEME = "theme"
+TYPOGRIFY = True
+DEFAULT_PAGINATION = 30
+SUMMARY_MAX_LENGTH = 60
+
+ARTICLE_PATHS = ["digest"]
+PAGE_PATHS = ["pages"]
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}.html"
+ARTICLE_SAVE_AS = ARTICLE_URL
+CATEGORY_URL = "source/{slug}.html"
+CATEGORY_SAVE_AS = CATEGORY_URL
+ARCHIVES_SAVE_AS = "archives.html"
+YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+
+# Feeds for the digest's own subscribers. Off-site (SITEURL empty) builds still write them, with
+# FEED_DOMAIN filled in by publishconf.py for publishing.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/source/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+FEED_MAX_ITEMS = 50
+RSS_FEED_SUMMARY_ONLY = False
+
+# The digest plugin.
+PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
+PLUGINS = ["digest"]
+
+# The bundled demo: three made-up sites under demo/sites/, read from disk through
+# DIGEST_MIRRORS, so the demo builds with no network. Replace with your own sources.
+DIGEST_SOURCES = [
+    {
+        "name": "Harbour Gazette",
+        "feed": "https://harbour-gazette.example/rss.xml",
+        "site": "https://harbour-gazette.example/",
+        "tags": ["news"],
+    },
+    {
+        "name": "Fieldnotes",
+        "feed": "https://fieldnotes.example/atom.xml",
+        "site": "https://fieldnotes.example/",
+        "tags": ["blog", "nature"],
+    },
+    {
+        "name": "Open Science Wire",
+        "feed": "https://science-wire.example/feed.xml",
+        "site": "https://science-wire.example/",
+        "tags": ["science"],
+    },
+]
+DIGEST_MIRRORS = {
+    "https://harbour-gazette.example/": "demo/sites/harbour-gazette.example",
+    "https://fieldnotes.example/": "demo/sites/fieldnotes.example",
+    "https://science-wire.example/": "demo/sites/science-wire.example",
+}

@@ -1,0 +1,117 @@
+"""Command line: `python -m digest fetch | extract | export-opml` (with plugins/ on sys.path)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import DigestError
+
+log = logging.getLogger("digest")
+
+
+def load_site_settings(settings_file: str) -> dict[str, object]:
+    """Pelican's settings from a pelicanconf.py, defaults filled in, as a build would see them."""
+    from pelican.settings import read_settings
+
+    return read_settings(str(Path(settings_file).resolve()))
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch every source now; non-zero only when every source failed, or any with --strict."""
+    from .pipeline import run
+    from .settings import load_settings
+
+    settings = load_settings(load_site_settings(args.settings))
+    report = run(settings, force=not args.respect_interval)
+    print("\n".join(report.summary_lines()))
+    failed = [s for s in report.sources if s.errors]
+    if report.all_failed or (args.strict and failed):
+        return 1
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print the cleaned article of a saved page or a URL, to see what the digest would keep."""
+    from .extract import extract_article
+    from .fetch import fetch_url, make_client
+    from .settings import default_user_agent
+
+    target: str = args.page
+    if Path(target).is_file():
+        data = Path(target).read_bytes()
+        url = args.url or Path(target).resolve().as_uri()
+    else:
+        with make_client(default_user_agent("")) as client:
+            response = fetch_url(client, target)
+        data, url = response.content, args.url or response.url
+    article = extract_article(data, url)
+    print(f"# {article.title}")
+    print(article.text if args.text else article.html)
+    if args.explain:
+        print("\n# removed")
+        for removal in article.removed:
+            print(f"- [{removal.rule}] {removal.text[:160]}")
+    return 0
+
+
+def cmd_export_opml(args: argparse.Namespace) -> int:
+    """Print the configured sources as OPML."""
+    from .opml import export_opml
+    from .pipeline import all_sources
+    from .settings import load_settings
+
+    site = load_site_settings(args.settings)
+    print(
+        export_opml(all_sources(load_settings(site)), str(site.get("SITENAME") or "Digest")), end=""
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's commands and options."""
+    parser = argparse.ArgumentParser(prog="python -m digest", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    fetch = commands.add_parser("fetch", help="fetch the configured sources into content/")
+    fetch.add_argument("--settings", default="pelicanconf.py", help="the Pelican settings file")
+    fetch.add_argument("--strict", action="store_true", help="exit 1 when any source failed")
+    fetch.add_argument(
+        "--respect-interval",
+        action="store_true",
+        help="skip sources checked less than DIGEST_FETCH_INTERVAL seconds ago",
+    )
+    fetch.set_defaults(func=cmd_fetch)
+
+    extract = commands.add_parser("extract", help="print the cleaned article of a page")
+    extract.add_argument("page", help="a saved HTML file or a URL")
+    extract.add_argument("--url", help="the page's address, for relative links")
+    extract.add_argument("--text", action="store_true", help="plain text instead of HTML")
+    extract.add_argument("--explain", action="store_true", help="list what was removed and why")
+    extract.set_defaults(func=cmd_extract)
+
+    export = commands.add_parser("export-opml", help="print the sources as OPML")
+    export.add_argument("--settings", default="pelicanconf.py", help="the Pelican settings file")
+    export.set_defaults(func=cmd_export_opml)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; a DigestError becomes a one-line message and exit status 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except DigestError as err:
+        print(f"digest: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""write: content files Pelican can read, written atomically and only when they change."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digest.models import Article
+from digest.write import (
+    choose_path,
+    index_existing,
+    make_slug,
+    normalize_tags,
+    render,
+    write_article,
+    write_atomic,
+)
+
+
+def make_article(**changes: object) -> Article:
+    values: dict[str, object] = {
+        "digest_id": "0123456789abcdef0123",
+        "slug": "lamps-on-the-pier",
+        "title": 'Lamps "back" on the pier & more',
+        "html": "<p>The lamps are lit.</p>",
+        "date": datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        "modified": datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        "authors": ("Ada Quill",),
+        "tags": ("news", "pier"),
+        "category": "Pier Post",
+        "summary": 'Lamps <b>"back"</b>',
+        "source_name": "Pier Post",
+        "source_url": "https://pier.example/",
+        "original_url": "https://pier.example/lamps",
+    }
+    values.update(changes)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def test_render_escapes_metadata_and_keeps_the_body() -> None:
+    text = render(make_article())
+    assert "<title>Lamps \"back\" on the pier &amp; more</title>" in text
+    assert '<meta name="summary" content="Lamps &lt;b&gt;&quot;back&quot;&lt;/b&gt;">' in text
+    assert '<meta name="date" content="2026-11-20T08:00:00+00:00">' in text
+    assert '<meta name="digest_id" content="0123456789abcdef0123">' in text
+    assert "<body>\n<p>The lamps are lit.</p>\n</body>" in text
+    assert 'name="lead_image"' not in text  # empty values are left out
+
+
+def test_pelican_reads_the_metadata(tmp_path: Path) -> None:
+    from pelican.readers import HTMLReader
+    from pelican.settings import DEFAULT_CONFIG
+
+    path = tmp_path / "a.html"
+    path.write_text(render(make_article()), encoding="utf-8")
+    content, meta = HTMLReader(dict(DEFAULT_CONFIG)).read(str(path))
+    assert meta["title"] == 'Lamps "back" on the pier &amp; more'  # titles are HTML in Pelican
+    assert [str(t) for t in meta["tags"]] == ["news", "pier"]
+    assert str(meta["category"]) == "Pier Post"
+    assert meta["source"] == "Pier Post"
+    assert meta["original_url"] == "https://pier.example/lamps"
+    assert "The lamps are lit." in content
+
+
+def test_normalize_tags() -> None:
+    assert normalize_tags(["Ukraine", " ukraine ", "Local, news", "", "  Big   Cats "]) == (
+        "ukraine",
+        "local news",
+        "big cats",
+    )
+
+
+def test_slugs_are_readable_and_never_empty() -> None:
+    assert make_slug("Ministers Discuss the Strait Crisis!") == "ministers-discuss-the-strait-crisis"
+    assert make_slug("Гавань открыта") == "gavan-otkryta"
+    assert make_slug("!!!") == "article"
+    assert len(make_slug("word " * 100)) <= 80
+
+
+def test_write_is_idempotent_byte_for_byte_and_mtime(tmp_path: Path) -> None:
+    path = tmp_path / "a.html"
+    assert write_article(make_article(), path) is True
+    os.utime(path, (1_000_000, 1_000_000))
+    assert write_article(make_article(), path) is False
+    assert path.stat().st_mtime == 1_000_000
+    assert write_article(make_article(html="<p>Changed.</p>"), path) is True
+    assert "Changed." in path.read_text(encoding="utf-8")
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "a.html"
+    write_atomic(path, "old")
+
+    def broken_replace(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    try:
+        write_atomic(path, "new")
+    except OSError:
+        pass
+    assert path.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
+
+
+def test_existing_files_are_found_by_digest_id_and_names_do_not_collide(tmp_path: Path) -> None:
+    first = make_article()
+    write_article(first, tmp_path / "lamps-on-the-pier.html")
+    existing = index_existing(tmp_path)
+    assert existing == {first.digest_id: tmp_path / "lamps-on-the-pier.html"}
+    assert choose_path(tmp_path, "lamps-on-the-pier", first.digest_id, existing).name == (
+        "lamps-on-the-pier.html"
+    )
+    other = choose_path(tmp_path, "lamps-on-the-pier", "ffffffffffffffffffff", existing)
+    assert other.name == "lamps-on-the-pier-2.html"
