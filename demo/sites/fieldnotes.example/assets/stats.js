@@ -1,0 +1,2 @@
+// Analytics stub for the demo site: records nothing.
+window.fnStats = window.fnStats || [];

@@ -1,0 +1,85 @@
+"""fetch against a real server on 127.0.0.1: headers, redirects, caps, timeouts, 304s."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from digest.errors import FetchError
+from digest.fetch import fetch_url, make_client
+
+from .conftest import LoopbackServer, Route
+
+
+def test_get_sends_the_digest_user_agent(server: LoopbackServer) -> None:
+    server.routes["/a"] = Route(b"hello", headers={"Content-Type": "text/plain", "ETag": '"e1"'})
+    with make_client("Digest/0.1 (test)") as client:
+        response = fetch_url(client, f"{server.url}/a")
+    assert response.content == b"hello"
+    assert response.etag == '"e1"'
+    assert server.requests[0][1]["User-Agent"] == "Digest/0.1 (test)"
+
+
+def test_conditional_get_is_answered_304(server: LoopbackServer) -> None:
+    server.routes["/feed"] = Route(b"<rss/>", headers={"ETag": '"v7"'})
+    with make_client("t") as client:
+        response = fetch_url(client, f"{server.url}/feed", etag='"v7"')
+    assert response.not_modified
+    assert response.content == b""
+
+
+def test_redirects_are_followed_and_capped(server: LoopbackServer) -> None:
+    server.routes["/old"] = Route(status=301, headers={"Location": "/new"})
+    server.routes["/new"] = Route(b"moved here")
+    server.routes["/loop"] = Route(status=302, headers={"Location": "/loop"})
+    with make_client("t", max_redirects=3) as client:
+        response = fetch_url(client, f"{server.url}/old")
+        assert response.url.endswith("/new")
+        assert response.content == b"moved here"
+        with pytest.raises(FetchError, match="too many redirects"):
+            fetch_url(client, f"{server.url}/loop")
+
+
+def test_http_errors_carry_the_status_and_url(server: LoopbackServer) -> None:
+    with make_client("t") as client, pytest.raises(FetchError) as caught:
+        fetch_url(client, f"{server.url}/missing")
+    assert caught.value.status == 404
+    assert caught.value.url.endswith("/missing")
+
+
+def test_size_cap_stops_large_responses(server: LoopbackServer) -> None:
+    server.routes["/big"] = Route(b"x" * 5000)
+    with make_client("t") as client, pytest.raises(FetchError, match="cap"):
+        fetch_url(client, f"{server.url}/big", max_bytes=1000)
+
+
+def test_slow_server_times_out(server: LoopbackServer) -> None:
+    server.routes["/slow"] = Route(b"late", delay=1.0)
+    with make_client("t", timeout=0.2) as client, pytest.raises(FetchError, match="timed out"):
+        fetch_url(client, f"{server.url}/slow")
+
+
+def test_mirrors_and_file_urls_are_read_from_disk(tmp_path: Path) -> None:
+    (tmp_path / "site" / "news").mkdir(parents=True)
+    (tmp_path / "site" / "index.html").write_text("home")
+    (tmp_path / "site" / "news" / "a.html").write_text("story")
+    (tmp_path / "secret.txt").write_text("outside")
+    mirrors = {"https://offline.example/": tmp_path / "site"}
+    with make_client("t", mirrors=mirrors) as client:
+        assert fetch_url(client, "https://offline.example/news/a.html").content == b"story"
+        assert fetch_url(client, "https://offline.example/").content == b"home"
+        assert fetch_url(client, (tmp_path / "secret.txt").as_uri()).content == b"outside"
+        with pytest.raises(FetchError) as caught:
+            fetch_url(client, "https://offline.example/../secret.txt")
+        assert caught.value.status == 404
+
+
+def test_the_loopback_guard_refuses_other_addresses() -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(AssertionError, match="only loopback"):
+            sock.connect(("192.0.2.10", 80))
+    finally:
+        sock.close()
