@@ -25,8 +25,11 @@ ARTICLE_SAVE_AS = ARTICLE_URL
 CATEGORY_URL = "source/{slug}.html"
 CATEGORY_SAVE_AS = CATEGORY_URL
 ARCHIVES_SAVE_AS = "archives.html"
+YEAR_ARCHIVE_URL = "{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "404"]
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
 
