@@ -8,6 +8,7 @@ AUTHOR = "Digest"
 SITENAME = "Digest"
 SITESUBTITLE = "The articles of a few good feeds, without the noise"
 SITEURL = ""
+RELATIVE_URLS = True  # the development build works from any folder; publishconf.py turns it off
 PATH = "content"
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"

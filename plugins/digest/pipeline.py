@@ -15,16 +15,25 @@ from .errors import DigestError, ExtractError, FetchError, StoreError
 from .extract import extract_article, extract_from_feed_content
 from .feeds import parse_feed
 from .fetch import fetch_url, make_client
+from .images import IMAGE_FOLDER, drop_images, file_stem, image_urls, point_images, prepare_image
 from .models import Article, ExtractedArticle, Feed, FeedItem, Source
 from .opml import read_opml
 from .sanitize import html_to_text, strip_tracking
 from .settings import DigestSettings
 from .store import Store
-from .write import choose_path, index_existing, make_slug, normalize_tags, write_article
+from .write import (
+    choose_path,
+    index_existing,
+    make_slug,
+    normalize_tags,
+    write_article,
+    write_image,
+)
 
 log = logging.getLogger(__name__)
 
 FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.8"
+IMAGE_ACCEPT = "image/avif, image/webp, image/png, image/svg+xml, image/*;q=0.8"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 FEED_TEXT_PREFERRED = 1.3  # the feed's own content wins when it has this much more text
 NOTE_NO_PAGE = "The original page could not be read; this is the text the feed carries."
@@ -138,6 +147,39 @@ def obtain_article(
     return page, ""
 
 
+def keep_images(
+    extracted: ExtractedArticle, source: Source, client: httpx.Client, settings: DigestSettings
+) -> None:
+    """Apply DIGEST_IMAGES: copy images next to the articles, keep them remote, or drop them."""
+    if settings.images == "none":
+        extracted.html, extracted.lead_image = drop_images(extracted.html), ""
+        return
+    if settings.images != "local":
+        return
+    folder = settings.content_root / IMAGE_FOLDER
+    urls = image_urls(extracted.html)
+    if extracted.lead_image.startswith(("http://", "https://")):
+        urls.append(extracted.lead_image)
+    local: dict[str, str] = {}
+    for url in dict.fromkeys(urls):
+        kept = next(folder.glob(file_stem(url) + ".*"), None) if folder.is_dir() else None
+        if kept is not None:
+            local[url] = kept.name
+            continue
+        try:
+            response = fetch_url(
+                client, url, max_bytes=settings.max_image_bytes, accept=IMAGE_ACCEPT
+            )
+            name, data = prepare_image(response.content, url)
+        except (FetchError, ExtractError) as err:
+            log.warning("%s: image %s stays on its site: %s", source.name, url, err)
+            continue
+        local[url] = write_image(folder, name, data).name
+    extracted.html = point_images(extracted.html, local)
+    if extracted.lead_image in local:
+        extracted.lead_image = f"{IMAGE_FOLDER}/{local[extracted.lead_image]}"
+
+
 def build_article(
     item: FeedItem,
     source: Source,
@@ -195,6 +237,7 @@ def process_item(
     if stored and stored.fingerprint == fingerprint and Path(stored.path).exists():
         return "unchanged"
     extracted, note = obtain_article(item, source, client, settings)
+    keep_images(extracted, source, client, settings)
     path = (
         Path(stored.path)
         if stored
@@ -256,6 +299,8 @@ def process_source(
     except DigestError as err:
         log.error("%s: %s: %s", source.name, source.feed_url, err)
         report.errors.append(str(err))
+        # A failed check counts for the interval too, so rebuilds do not hammer a broken feed.
+        store.save_feed_state(source.feed_url, state.etag, state.last_modified)
         return report
     for item in feed.items[: settings.max_items_per_source]:
         try:

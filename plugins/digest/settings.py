@@ -25,7 +25,10 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_USER_AGENT": "",
     "DIGEST_MAX_ITEMS_PER_SOURCE": 50,
     "DIGEST_SUMMARY_WORDS": 45,
+    "DIGEST_IMAGES": "local",
+    "DIGEST_MAX_IMAGE_BYTES": 5_000_000,
 }
+IMAGE_MODES = ("local", "remote", "none")
 
 SOURCE_KEYS = {"name", "feed", "site", "tags", "category", "fetch_pages", "user_agent"}
 
@@ -35,6 +38,7 @@ class DigestSettings:
     """The plugin's view of the site settings; built once per run."""
 
     sources: tuple[Source, ...]
+    content_root: Path
     content_dir: Path
     cache_dir: Path
     fetch: bool = True
@@ -47,6 +51,8 @@ class DigestSettings:
     user_agent: str = ""
     max_items_per_source: int = 50
     summary_words: int = 45
+    images: str = "local"
+    max_image_bytes: int = 5_000_000
 
     @property
     def state_path(self) -> Path:
@@ -120,12 +126,17 @@ def load_settings(
         str(prefix): (base / str(folder)).resolve() for prefix, folder in mirrors_raw.items()
     }
 
+    images = str(values["DIGEST_IMAGES"] or "local")
+    if images not in IMAGE_MODES:
+        raise ConfigError(f"DIGEST_IMAGES must be one of {', '.join(IMAGE_MODES)}, not {images!r}")
+
     user_agent = str(values["DIGEST_USER_AGENT"] or "") or default_user_agent(
         str(pelican_settings.get("SITEURL") or "")
     )
     try:
         return DigestSettings(
             sources=tuple(sources),
+            content_root=content_path,
             content_dir=content_path / str(values["DIGEST_CONTENT_DIR"]),
             cache_dir=(base / str(values["DIGEST_CACHE_DIR"])).resolve(),
             fetch=_as_bool(values["DIGEST_FETCH"]),
@@ -138,6 +149,8 @@ def load_settings(
             user_agent=user_agent,
             max_items_per_source=int(values["DIGEST_MAX_ITEMS_PER_SOURCE"]),  # type: ignore[call-overload]
             summary_words=int(values["DIGEST_SUMMARY_WORDS"]),  # type: ignore[call-overload]
+            images=images,
+            max_image_bytes=int(values["DIGEST_MAX_IMAGE_BYTES"]),  # type: ignore[call-overload]
         )
     except (TypeError, ValueError) as err:
         raise ConfigError(f"a DIGEST_* setting has the wrong type: {err}") from err

@@ -93,9 +93,9 @@ def choose_path(content_dir: Path, slug: str, digest_id: str, existing: dict[str
     return content_dir / candidate
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Write text to path unless it already holds exactly that; True when the file changed."""
-    data = text.encode("utf-8")
+def write_atomic(path: Path, content: str | bytes) -> bool:
+    """Write content to path unless it already holds exactly that; True when the file changed."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
             return False
@@ -113,6 +113,14 @@ def write_atomic(path: Path, text: str) -> bool:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return True
+
+
+def write_image(folder: Path, name: str, data: bytes) -> Path:
+    """Store an article image under content/ (same atomic, change-only write as articles)."""
+    path = folder / name
+    if write_atomic(path, data):
+        log.info("stored image %s", path.name)
+    return path
 
 
 def write_article(article: Article, path: Path) -> bool:

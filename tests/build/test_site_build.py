@@ -71,6 +71,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield root
 
 
+def article_pages(site: Path) -> list[Path]:
+    """The built article pages (year and month archives are index.html files beside them)."""
+    return [p for p in (site / "output" / "2026").rglob("*.html") if p.name != "index.html"]
+
+
 def output_pages(site: Path) -> dict[Path, str]:
     return {p: p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html")}
 
@@ -84,10 +89,9 @@ def test_demo_is_big_enough() -> None:
 def test_every_demo_article_has_its_page(site: Path) -> None:
     contents = list((site / "content" / "digest").glob("*.html"))
     assert len(contents) == len(expected_articles())
-    article_pages = list((site / "output" / "2026").rglob("*.html"))
     originals = [
         re.search(r'href="([^"]+)"[^>]*>\s*Read the original', p.read_text(encoding="utf-8"))
-        for p in article_pages
+        for p in article_pages(site)
     ]
     linked = {html.unescape(m.group(1)) for m in originals if m}
     missing = [a["url"] for a in expected_articles() if a["url"] not in linked]
@@ -105,7 +109,7 @@ def test_no_appeal_sentence_anywhere_in_output(site: Path) -> None:
 
 
 def article_text_for(site: Path, url: str) -> str:
-    for path in (site / "output" / "2026").rglob("*.html"):
+    for path in article_pages(site):
         markup = path.read_text(encoding="utf-8")
         if html.escape(url) in markup or url in markup:
             return plain(markup)

@@ -17,8 +17,12 @@ PARAGRAPHS = [
 ]
 
 
-def page(title: str, paragraphs: list[str]) -> bytes:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def page(title: str, paragraphs: list[str], figure: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[:1]) + figure
+    body += "".join(f"<p>{p}</p>" for p in paragraphs[1:])
     return (
         f"<!DOCTYPE html><html><head><title>{title} | Pier Post</title>"
         f'<meta property="og:title" content="{title}"></head><body>'
@@ -65,7 +69,12 @@ def serve_site(server: LoopbackServer) -> None:
         ),
         headers={"Content-Type": "application/rss+xml", "ETag": '"feed-1"'},
     )
-    server.routes["/ferry"] = Route(page("Ferry back on time", PARAGRAPHS))
+    figure = (
+        '<figure><img src="/img/ferry.png" alt="The ferry"><figcaption>At the quay</figcaption>'
+        '</figure><figure><img src="/img/missing.png" alt="Lost"></figure>'
+    )
+    server.routes["/ferry"] = Route(page("Ferry back on time", PARAGRAPHS, figure))
+    server.routes["/img/ferry.png"] = Route(PNG, headers={"Content-Type": "image/png"})
     server.routes["/crane"] = Route(b"oops", status=500)
 
 
@@ -88,6 +97,10 @@ def test_fetch_writes_articles_and_keeps_going_past_failures(
     assert '<meta name="tags" content="harbour, local">' in ferry
     assert '<meta name="category" content="Pier Post">' in ferry
     assert "Home</a>" not in ferry and "4 Quay Lane" not in ferry
+    images = list((tmp_path / "content" / "images" / "digest").iterdir())
+    assert len(images) == 1 and images[0].read_bytes() == PNG
+    assert f'src="{{static}}/images/digest/{images[0].name}"' in ferry
+    assert f'src="{server.url}/img/missing.png"' in ferry  # a failed image stays on its site
     crane = files[0].read_text(encoding="utf-8")
     assert NOTE_NO_PAGE in crane
     assert "shut its doors for repairs" in crane
@@ -134,6 +147,18 @@ def test_interval_skips_recently_checked_sources(tmp_path: Path, server: Loopbac
     assert "DIGEST_FETCH_INTERVAL" in report.sources[0].skipped
     run(settings, force=True)
     assert "/rss" in server.paths()
+
+
+def test_images_can_stay_remote_or_be_dropped(tmp_path: Path, server: LoopbackServer) -> None:
+    serve_site(server)
+    run(make_settings(tmp_path / "remote", server, DIGEST_IMAGES="remote"))
+    ferry = (tmp_path / "remote" / "content" / "digest" / "ferry-back-on-time.html").read_text()
+    assert f'src="{server.url}/img/ferry.png"' in ferry
+    assert not (tmp_path / "remote" / "content" / "images").exists()
+    run(make_settings(tmp_path / "none", server, DIGEST_IMAGES="none"))
+    ferry = (tmp_path / "none" / "content" / "digest" / "ferry-back-on-time.html").read_text()
+    assert "<img" not in ferry
+    assert "At the quay" in ferry
 
 
 def test_every_source_failing_is_reported(tmp_path: Path, server: LoopbackServer) -> None:
