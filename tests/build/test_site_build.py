@@ -1,4 +1,4 @@
-"""A full Pelican build of a temporary copy of the site, with the demo sources, checked on output/."""
+"""A full Pelican build of a copy of the site, demo sources included, checked on output/."""
 
 from __future__ import annotations
 

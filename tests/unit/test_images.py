@@ -55,7 +55,7 @@ def test_kinds_come_from_the_bytes(data: bytes, extension: str) -> None:
 
 
 def test_html_pretending_to_be_an_image_is_refused() -> None:
-    with pytest.raises(ExtractError, match="https://a.example/x.png"):
+    with pytest.raises(ExtractError, match=r"https://a\.example/x\.png"):
         image_kind(b"<html><script>alert(1)</script></html>", "https://a.example/x.png")
 
 

@@ -42,7 +42,7 @@ def test_opml_round_trip() -> None:
 
 @pytest.mark.parametrize("data", [b"<opml><head/></opml>", b"not xml <", b"<rss/>"])
 def test_bad_opml_names_the_file(data: bytes) -> None:
-    with pytest.raises(ConfigError, match="mine.opml"):
+    with pytest.raises(ConfigError, match=r"mine\.opml"):
         parse_opml(data, "mine.opml")
 
 

@@ -14,7 +14,8 @@ def test_feed_state_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "cache" / "state.sqlite3"
     with Store(path) as store:
         assert store.feed_state("https://a.example/feed").etag == ""
-        store.save_feed_state("https://a.example/feed", '"v1"', "Tue, 17 Nov 2026 07:00:00 GMT", 5.0)
+        validators = ('"v1"', "Tue, 17 Nov 2026 07:00:00 GMT")
+        store.save_feed_state("https://a.example/feed", *validators, 5.0)
     with Store(path) as store:
         state = store.feed_state("https://a.example/feed")
     assert (state.etag, state.last_modified, state.checked_at) == (

@@ -6,6 +6,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from digest.models import Article
 from digest.write import (
     choose_path,
@@ -40,7 +42,7 @@ def make_article(**changes: object) -> Article:
 
 def test_render_escapes_metadata_and_keeps_the_body() -> None:
     text = render(make_article())
-    assert "<title>Lamps \"back\" on the pier &amp; more</title>" in text
+    assert '<title>Lamps "back" on the pier &amp; more</title>' in text
     assert '<meta name="summary" content="Lamps &lt;b&gt;&quot;back&quot;&lt;/b&gt;">' in text
     assert '<meta name="date" content="2026-11-20T08:00:00+00:00">' in text
     assert '<meta name="digest_id" content="0123456789abcdef0123">' in text
@@ -72,7 +74,7 @@ def test_normalize_tags() -> None:
 
 
 def test_slugs_are_readable_and_never_empty() -> None:
-    assert make_slug("Ministers Discuss the Strait Crisis!") == "ministers-discuss-the-strait-crisis"
+    assert make_slug("Ministers Discuss the Crisis!") == "ministers-discuss-the-crisis"
     assert make_slug("Гавань открыта") == "gavan-otkryta"
     assert make_slug("!!!") == "article"
     assert len(make_slug("word " * 100)) <= 80
@@ -96,10 +98,8 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monke
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    try:
+    with pytest.raises(OSError, match="disk full"):
         write_atomic(path, "new")
-    except OSError:
-        pass
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
 
