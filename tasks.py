@@ -143,6 +143,14 @@ def gh_pages(c: Context) -> None:
         )
 
 
+@task(name="import-opml")
+def import_opml(c: Context, file: str) -> None:
+    """Add the feeds of an OPML file (from a feed reader) to DIGEST_OPML (sources.opml)."""
+    path = shlex.quote(str(Path(file).resolve()))
+    with c.cd(str(ROOT)):
+        c.run(f"{PY} -m digest import-opml {path} --settings {CONFIG['settings_base']}", env=_env())
+
+
 @task(name="export-opml")
 def export_opml(c: Context) -> None:
     """Print the configured sources as OPML."""

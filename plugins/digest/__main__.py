@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import DigestError
+from .errors import ConfigError, DigestError
 
 log = logging.getLogger("digest")
 
@@ -21,12 +21,18 @@ def load_site_settings(settings_file: str) -> dict[str, object]:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Fetch every source now; non-zero only when every source failed, or any with --strict."""
+    from .console import RichProgress, interactive, print_summary
     from .pipeline import run
     from .settings import load_settings
 
     settings = load_settings(load_site_settings(args.settings))
-    report = run(settings, force=not args.respect_interval)
-    print("\n".join(report.summary_lines()))
+    force = not args.respect_interval
+    if interactive() and not args.quiet:
+        with RichProgress() as progress:
+            report = run(settings, force=force, progress=progress)
+    else:
+        report = run(settings, force=force)
+    print_summary(report)
     failed = [s for s in report.sources if s.errors]
     if report.all_failed or (args.strict and failed):
         return 1
@@ -70,6 +76,27 @@ def cmd_export_opml(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    """Merge a feed reader's OPML export into the site's OPML file (DIGEST_OPML)."""
+    from .opml import export_opml, read_opml
+    from .settings import load_settings
+    from .write import write_atomic
+
+    site = load_site_settings(args.settings)
+    settings = load_settings(site)
+    target = settings.opml_path
+    if target is None:
+        raise ConfigError("DIGEST_OPML is not set: set it to the OPML file to import into")
+    known = read_opml(target) if target.exists() else []
+    incoming = read_opml(Path(args.file))
+    feeds = {source.feed_url for source in known}
+    added = [source for source in incoming if source.feed_url not in feeds]
+    title = str(site.get("SITENAME") or "Digest")
+    write_atomic(target, export_opml([*known, *added], title))
+    print(f"{len(added)} new sources from {args.file} added to {target} ({len(known)} were there)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's commands and options."""
     parser = argparse.ArgumentParser(prog="python -m digest", description=__doc__)
@@ -79,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = commands.add_parser("fetch", help="fetch the configured sources into content/")
     fetch.add_argument("--settings", default="pelicanconf.py", help="the Pelican settings file")
     fetch.add_argument("--strict", action="store_true", help="exit 1 when any source failed")
+    fetch.add_argument("--quiet", action="store_true", help="no progress display")
     fetch.add_argument(
         "--respect-interval",
         action="store_true",
@@ -96,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-opml", help="print the sources as OPML")
     export.add_argument("--settings", default="pelicanconf.py", help="the Pelican settings file")
     export.set_defaults(func=cmd_export_opml)
+    importer = commands.add_parser("import-opml", help="add the feeds of an OPML file")
+    importer.add_argument("file", help="an OPML file exported from a feed reader")
+    importer.add_argument("--settings", default="pelicanconf.py", help="the Pelican settings file")
+    importer.set_defaults(func=cmd_import_opml)
     return parser
 
 

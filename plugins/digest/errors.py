@@ -20,10 +20,25 @@ class ConfigError(DigestError):
 class FetchError(DigestError):
     """A URL could not be fetched; `url` names it."""
 
-    def __init__(self, message: str, url: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        url: str,
+        status: int | None = None,
+        *,
+        retriable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
+        self.retriable = retriable
+        self.retry_after = retry_after
+
+    @property
+    def gone(self) -> bool:
+        """True when the server says the resource is gone for good (HTTP 410)."""
+        return self.status == 410
 
 
 class FeedError(DigestError):

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -38,27 +43,32 @@ class Response:
         return self.status == 304
 
 
+def local_path(url: str, mirrors: Mapping[str, Path]) -> Path | None:
+    """The file a file:// or mirrored URL stands for; None for a URL of the network."""
+    if url.startswith("file:"):
+        return Path(url2pathname(urlsplit(url).path))
+    for prefix, folder in sorted(mirrors.items(), key=lambda kv: -len(kv[0])):
+        if url.startswith(prefix):
+            rest = unquote(urlsplit(url).path[len(urlsplit(prefix).path) :])
+            target = (folder / rest).resolve()
+            if folder not in target.parents and target != folder:
+                return folder / "__outside_the_mirror__"
+            if target.is_dir() or url.split("?")[0].endswith("/"):
+                target = target / "index.html"
+            return target
+    return None
+
+
 class LocalTransport(httpx.BaseTransport):
     """Serves file:// URLs and mirrored URL prefixes from disk; everything else goes on the wire."""
 
     def __init__(self, mirrors: Mapping[str, Path], network: httpx.BaseTransport) -> None:
-        self.mirrors = dict(sorted(mirrors.items(), key=lambda kv: -len(kv[0])))
+        self.mirrors = dict(mirrors)
         self.network = network
 
     def local_path(self, url: str) -> Path | None:
         """The file a URL stands for, or None when the URL is not local."""
-        if url.startswith("file:"):
-            return Path(url2pathname(urlsplit(url).path))
-        for prefix, folder in self.mirrors.items():
-            if url.startswith(prefix):
-                rest = unquote(urlsplit(url).path[len(urlsplit(prefix).path) :])
-                target = (folder / rest).resolve()
-                if folder not in target.parents and target != folder:
-                    return folder / "__outside_the_mirror__"
-                if target.is_dir() or url.split("?")[0].endswith("/"):
-                    target = target / "index.html"
-                return target
-        return None
+        return local_path(url, self.mirrors)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Read the file behind a local URL, as an HTTP server would answer it."""
@@ -94,31 +104,100 @@ def make_client(
     )
 
 
-def fetch_url(
-    client: httpx.Client,
-    url: str,
-    *,
-    max_bytes: int = 10_000_000,
-    etag: str = "",
-    last_modified: str = "",
-    accept: str = "*/*",
-) -> Response:
-    """GET one URL; read at most max_bytes; a 304 comes back as a Response, other errors raise."""
-    headers = {"Accept": accept}
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry a failed GET."""
+
+    retries: int = 2
+    backoff: float = 1.0
+    max_wait: float = 60.0
+
+    def wait(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds before the next try: the server's Retry-After, else exponential backoff."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_wait)
+        return min(self.backoff * (2**attempt), self.max_wait)
+
+
+NO_RETRY = RetryPolicy(retries=0)
+
+
+class HostGate:
+    """At most `per_host` requests at once to one host, and `delay` seconds between their starts.
+
+    Local (mirrored or file://) URLs pass straight through: politeness is for servers.
+    """
+
+    def __init__(
+        self, per_host: int = 2, delay: float = 0.0, mirrors: Mapping[str, Path] | None = None
+    ) -> None:
+        self.mirrors = dict(mirrors or {})
+        self.per_host = max(1, per_host)
+        self.delay = max(0.0, delay)
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        """Hold one of the host's slots for the duration of a request."""
+        if local_path(url, self.mirrors) is not None:
+            yield
+            return
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
+        with semaphore:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self.delay
+            if start > now:
+                time.sleep(start - now)
+            yield
+
+
+def _retry_after(value: str) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return (when - datetime.now(tz=UTC)).total_seconds()
+
+
+def _get_once(client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int) -> Response:
+    """One GET; FetchError says whether a retry could help and how long the server asks to wait."""
     request_url = url
     if url.startswith("file:///"):
         request_url = "file://localhost/" + url[len("file:///") :]  # httpx drops a host-less scheme
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
     try:
         with client.stream("GET", request_url, headers=headers) as response:
-            if response.status_code == 304:
-                return Response(str(response.url), 304, b"", etag=etag, last_modified=last_modified)
-            if response.status_code >= 400:
+            status = response.status_code
+            if status == 304:
+                return Response(
+                    str(response.url),
+                    304,
+                    b"",
+                    etag=headers.get("If-None-Match", ""),
+                    last_modified=headers.get("If-Modified-Since", ""),
+                )
+            if status >= 400:
+                reason = "gone (HTTP 410)" if status == 410 else f"HTTP {status}"
                 raise FetchError(
-                    f"HTTP {response.status_code} for {url}", url, response.status_code
+                    f"{reason} for {url}",
+                    url,
+                    status,
+                    retriable=status in RETRY_STATUSES,
+                    retry_after=_retry_after(response.headers.get("retry-after", "")),
                 )
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
@@ -131,8 +210,8 @@ def fetch_url(
                     raise FetchError(f"{url} is over the {max_bytes} byte cap", url)
                 chunks.append(chunk)
             return Response(
-                url=str(response.url),
-                status=response.status_code,
+                url=str(response.url).replace("file://localhost/", "file:///", 1),
+                status=status,
                 content=b"".join(chunks),
                 content_type=response.headers.get("content-type", ""),
                 etag=response.headers.get("etag", ""),
@@ -141,6 +220,50 @@ def fetch_url(
     except httpx.TooManyRedirects as err:
         raise FetchError(f"too many redirects for {url}", url) from err
     except httpx.TimeoutException as err:
-        raise FetchError(f"timed out fetching {url}", url) from err
+        raise FetchError(f"timed out fetching {url}", url, retriable=True) from err
+    except httpx.DecodingError as err:
+        raise FetchError(f"{url} sent a body that does not decompress: {err}", url) from err
+    except httpx.TransportError as err:
+        raise FetchError(f"could not connect to fetch {url}: {err}", url, retriable=True) from err
     except httpx.HTTPError as err:
         raise FetchError(f"could not fetch {url}: {err}", url) from err
+
+
+def fetch_url(
+    client: httpx.Client,
+    url: str,
+    *,
+    max_bytes: int = 10_000_000,
+    etag: str = "",
+    last_modified: str = "",
+    accept: str = "*/*",
+    user_agent: str = "",
+    policy: RetryPolicy = NO_RETRY,
+    gate: HostGate | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Response:
+    """GET one URL, retrying timeouts, connection errors, 5xx and 429 as the policy says.
+
+    A 304 answer comes back as a Response (not_modified); every other failure raises FetchError.
+    """
+    headers = {"Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    if user_agent:
+        headers["User-Agent"] = user_agent
+    attempt = 0
+    while True:
+        try:
+            if gate is None:
+                return _get_once(client, url, headers, max_bytes)
+            with gate.slot(url):
+                return _get_once(client, url, headers, max_bytes)
+        except FetchError as err:
+            if not err.retriable or attempt >= policy.retries:
+                raise
+            wait = policy.wait(attempt, err.retry_after)
+            log.info("%s: %s; trying again in %.1f s", url, err, wait)
+            sleep(wait)
+            attempt += 1

@@ -16,6 +16,8 @@ class Source:
     site_url: str = ""
     category: str = ""
     fetch_pages: bool = True
+    robots: bool = True
+    user_agent: str = ""
     options: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -90,3 +92,5 @@ class Article:
     original_url: str
     lead_image: str = ""
     note: str = ""
+    fingerprint: str = ""
+    also_in: tuple[tuple[str, str], ...] = ()  # (source name, URL) of other carriers of the story

@@ -1,42 +1,74 @@
-"""Runs the steps for every source, keeping each source's and each item's failure to itself."""
+"""Runs the steps for every source, keeping each source's and each item's failure to itself.
+
+A run has four phases. Feeds are fetched in parallel; the main thread then selects the items
+that are new or changed (the state store and content/ say which); their pages are fetched and
+extracted in parallel; and the main thread writes the results in feed order, so file names and
+duplicate decisions do not depend on which download finished first. Only the main thread
+touches the state store and content/digest/.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
-from .errors import DigestError, ExtractError, FetchError, StoreError
+from .dedupe import is_near_duplicate, text_signature, url_key
+from .errors import ConfigError, DigestError, ExtractError, FetchError, StoreError
 from .extract import extract_article, extract_from_feed_content
 from .feeds import parse_feed
-from .fetch import fetch_url, make_client
+from .fetch import HostGate, Response, RetryPolicy, fetch_url, make_client
 from .images import IMAGE_FOLDER, drop_images, file_stem, image_urls, point_images, prepare_image
+from .jsonfeed import looks_like_json_feed, parse_json_feed
 from .models import Article, ExtractedArticle, Feed, FeedItem, Source
 from .opml import read_opml
+from .robots import RobotsPolicy, parse_robots, robots_url
 from .sanitize import html_to_text, strip_tracking
 from .settings import DigestSettings
-from .store import Store
+from .store import FeedState, Store
 from .write import (
+    ExistingFile,
     choose_path,
     index_existing,
     make_slug,
     normalize_tags,
+    set_also_in,
     write_article,
     write_image,
 )
 
 log = logging.getLogger(__name__)
 
-FEED_ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.8"
+FEED_ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, "
+    "*/*;q=0.8"
+)
 IMAGE_ACCEPT = "image/avif, image/webp, image/png, image/svg+xml, image/*;q=0.8"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+ROBOTS_MAX_BYTES = 512_000
 FEED_TEXT_PREFERRED = 1.3  # the feed's own content wins when it has this much more text
 NOTE_NO_PAGE = "The original page could not be read; this is the text the feed carries."
+NOTE_ROBOTS = (
+    "The source's robots.txt asks not to fetch this page; this is the text the feed carries."
+)
+
+
+class ProgressHook(Protocol):
+    """What a progress display is told; the CLI shows it, a Pelican build passes None."""
+
+    def feeds(self, total: int) -> None: ...
+    def feed_done(self, name: str) -> None: ...
+    def pages(self, total: int) -> None: ...
+    def page_done(self, url: str) -> None: ...
 
 
 @dataclass
@@ -48,14 +80,17 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0
     failed: int = 0
     skipped: str = ""
+    gone: bool = False
+    feed_failed: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
     def source_failed(self) -> bool:
         """True when the feed itself could not be read."""
-        return bool(self.errors) and not (self.new or self.updated or self.unchanged)
+        return self.feed_failed
 
 
 @dataclass
@@ -66,31 +101,92 @@ class RunReport:
 
     @property
     def all_failed(self) -> bool:
-        """True when there were sources and not one of them could be read."""
+        """True when there were sources to check and not one of them could be read."""
         tried = [s for s in self.sources if not s.skipped]
         return bool(tried) and all(s.source_failed for s in tried)
+
+    @property
+    def written(self) -> int:
+        """Content files created or changed."""
+        return sum(s.new + s.updated for s in self.sources)
 
     def summary_lines(self) -> list[str]:
         """One line per source: counts, and the reasons of failures."""
         lines = []
         for s in self.sources:
-            state = (
-                f"skipped ({s.skipped})"
-                if s.skipped
-                else (
-                    f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged, {s.failed} failed"
+            if s.skipped:
+                state = f"skipped ({s.skipped})"
+            else:
+                state = (
+                    f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged, "
+                    f"{s.duplicates} duplicates, {s.failed} failed"
                 )
-            )
             lines.append(f"{s.name}: {state}")
             lines.extend(f"    {error}" for error in s.errors)
         return lines
 
 
+@dataclass
+class Context:
+    """What the worker threads share: settings, the HTTP client and its politeness."""
+
+    settings: DigestSettings
+    client: httpx.Client
+    gate: HostGate
+    policy: RetryPolicy
+    robots: dict[str, RobotsPolicy] = field(default_factory=dict)
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    robots_locks: dict[str, threading.Lock] = field(default_factory=dict)
+
+    def get(self, url: str, source: Source, **kwargs: object) -> Response:
+        """GET with the run's retry policy, host gate and the source's User-Agent."""
+        return fetch_url(
+            self.client,
+            url,
+            policy=self.policy,
+            gate=self.gate,
+            user_agent=source.user_agent,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+@dataclass
+class Job:
+    """An item whose page must be fetched and written."""
+
+    source: Source
+    feed: Feed
+    item: FeedItem
+    digest_id: str
+    fingerprint: str
+    path: Path | None
+    first_seen: float
+    report: SourceReport
+    carriers: list[Carrier] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """Another feed's item with the same URL as a job of this run: its story's "also in"."""
+
+    source: Source
+    item: FeedItem
+    digest_id: str
+    fingerprint: str
+    report: SourceReport
+
+
+# -- sources and ids -------------------------------------------------------------------------
+
+
 def all_sources(settings: DigestSettings) -> list[Source]:
     """DIGEST_SOURCES and the OPML file's feeds together, each feed URL once."""
     sources = list(settings.sources)
-    if settings.opml_path:
-        sources.extend(read_opml(settings.opml_path))
+    if settings.opml_path and settings.opml_path.exists():
+        try:
+            sources.extend(read_opml(settings.opml_path))
+        except ConfigError as err:
+            log.error("digest: the OPML sources are skipped: %s", err)
     unique: dict[str, Source] = {}
     for source in sources:
         unique.setdefault(source.feed_url, source)
@@ -115,21 +211,162 @@ def summarize(text: str, words: int) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def obtain_article(
-    item: FeedItem, source: Source, client: httpx.Client, settings: DigestSettings
-) -> tuple[ExtractedArticle, str]:
+# -- phase 1: feeds ------------------------------------------------------------------------------
+
+
+def read_feed(source: Source, state: FeedState, ctx: Context) -> tuple[Response, Feed | None]:
+    """Fetch and parse one feed; a 304 gives no Feed. Runs in a worker thread."""
+    response = ctx.get(
+        source.feed_url,
+        source,
+        max_bytes=ctx.settings.max_bytes,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        accept=FEED_ACCEPT,
+    )
+    if response.not_modified:
+        return response, None
+    if looks_like_json_feed(response.content):
+        return response, parse_json_feed(response.content, response.url, source)
+    return response, parse_feed(response.content, response.url, source)
+
+
+# -- phase 2: selection --------------------------------------------------------------------------
+
+
+def too_old(item: FeedItem, max_age_days: float, now: datetime) -> bool:
+    """True when DIGEST_MAX_AGE_DAYS is set and the item's date is older than that."""
+    when = item.published or item.updated
+    return bool(max_age_days and when and when < now - timedelta(days=max_age_days))
+
+
+def first_seen_from(existing: ExistingFile | None) -> float | None:
+    """The first-seen time a content file implies (its date), when the store has forgotten it."""
+    if existing is None or not existing.date:
+        return None
+    try:
+        return datetime.fromisoformat(existing.date).timestamp()
+    except ValueError:
+        return None
+
+
+def select_items(
+    source: Source,
+    feed: Feed,
+    store: Store,
+    existing: dict[str, ExistingFile],
+    settings: DigestSettings,
+    report: SourceReport,
+    claimed: dict[str, Job],
+) -> list[Job]:
+    """The items of a feed that need their page: new ones and ones the feed says changed.
+
+    `claimed` maps the URL keys of this run's jobs so far, so a second feed's copy of the same
+    link waits for the first one's article instead of being fetched again.
+    """
+    jobs: list[Job] = []
+    now = datetime.now(tz=UTC)
+    for item in feed.items[: settings.max_items_per_source]:
+        if too_old(item, settings.max_age_days, now):
+            continue
+        digest_id = make_digest_id(source, item)
+        fingerprint = item_fingerprint(item)
+        stored = store.item(digest_id)
+        on_disk = existing.get(digest_id)
+        if stored and stored.fingerprint == fingerprint and Path(stored.path).exists():
+            report.unchanged += 1
+            continue
+        if stored is None and on_disk and on_disk.fingerprint == fingerprint:
+            # The store was lost; the file says it is up to date: remember it, fetch nothing.
+            seen = first_seen_from(on_disk) or time.time()
+            store.save_item(digest_id, source.name, item.url, fingerprint, str(on_disk.path), seen)
+            store.save_url(url_key(item.url), digest_id)
+            report.unchanged += 1
+            continue
+        key = url_key(item.url) if item.url else ""
+        if stored is None and on_disk is None and settings.dedupe and key:
+            owner = store.url_owner(key)
+            merged = bool(owner and owner != digest_id) and record_duplicate(
+                str(owner), source, item, digest_id, fingerprint, store, existing
+            )
+            if merged:
+                report.duplicates += 1
+                continue
+            if key in claimed and claimed[key].digest_id != digest_id:
+                claimed[key].carriers.append(Carrier(source, item, digest_id, fingerprint, report))
+                continue
+        path = Path(stored.path) if stored else (on_disk.path if on_disk else None)
+        first_seen = stored.first_seen if stored else (first_seen_from(on_disk) or time.time())
+        job = Job(source, feed, item, digest_id, fingerprint, path, first_seen, report)
+        jobs.append(job)
+        if key:
+            claimed.setdefault(key, job)
+    return jobs
+
+
+def record_duplicate(
+    owner: str,
+    source: Source,
+    item: FeedItem,
+    digest_id: str,
+    fingerprint: str,
+    store: Store,
+    existing: dict[str, ExistingFile],
+) -> bool:
+    """Add an item's source to the article that already tells its story; False if none does."""
+    owner_item = store.item(owner)
+    owner_file = existing.get(owner)
+    path = Path(owner_item.path) if owner_item else (owner_file.path if owner_file else None)
+    if path is None or not path.exists():
+        return False
+    url = strip_tracking(item.url) if item.url else ""
+    if store.add_also_in(owner, source.name, url):
+        set_also_in(path, store.also_in(owner))
+    store.save_item(digest_id, source.name, item.url, fingerprint, str(path), time.time())
+    log.info("%s: %s is the story of %s; listed as also in", source.name, item.url, path.name)
+    return True
+
+
+# -- phase 3: pages ------------------------------------------------------------------------------
+
+
+def robots_allow(url: str, source: Source, ctx: Context) -> bool:
+    """Whether robots.txt lets Digest fetch a page (fetched once per host per run)."""
+    if not (ctx.settings.robots and source.robots):
+        return True
+    where = robots_url(url)
+    with ctx.robots_lock:
+        host_lock = ctx.robots_locks.setdefault(where, threading.Lock())
+    with host_lock:  # one fetch of robots.txt per host, however many pages wait for it
+        policy = ctx.robots.get(where)
+        if policy is None:
+            try:
+                response = ctx.get(where, source, max_bytes=ROBOTS_MAX_BYTES, accept="text/plain")
+                policy = parse_robots(response.content, response.status, url=where)
+            except FetchError as err:
+                policy = parse_robots(None, err.status or 0, url=where)
+            ctx.robots[where] = policy
+    return policy.allows(url, source.user_agent or ctx.settings.user_agent)
+
+
+def obtain_article(item: FeedItem, source: Source, ctx: Context) -> tuple[ExtractedArticle, str]:
     """The best article text for an item (page or feed content), and a note for the reader."""
     from_feed: ExtractedArticle | None = None
     feed_html = item.content_html or item.summary_html
     if feed_html:
         from_feed = extract_from_feed_content(feed_html, item.url or source.feed_url)
     if not (source.fetch_pages and item.url):
-        if from_feed is None:
+        if from_feed is None or not from_feed.text.strip():
             raise ExtractError(f"{source.name}: {item.title!r} has no page and no feed content")
         return from_feed, ""
+    if not robots_allow(item.url, source, ctx):
+        if from_feed is None or not from_feed.text.strip():
+            raise FetchError(f"robots.txt disallows {item.url} and the feed has no text", item.url)
+        log.info("%s: robots.txt disallows %s; using the feed's text", source.name, item.url)
+        return from_feed, NOTE_ROBOTS
     try:
-        response = fetch_url(client, item.url, max_bytes=settings.max_bytes, accept=PAGE_ACCEPT)
-        page = extract_article(response.content, item.url)
+        response = ctx.get(item.url, source, max_bytes=ctx.settings.max_bytes, accept=PAGE_ACCEPT)
+        page = extract_article(response.content, response.url or item.url)
     except (FetchError, ExtractError) as err:
         if from_feed is None or not from_feed.text.strip():
             raise
@@ -143,14 +380,14 @@ def obtain_article(
         log.info("%s: %s: the feed's content is fuller than the page's", source.name, item.url)
         from_feed.title = from_feed.title or page.title
         from_feed.lead_image = from_feed.lead_image or page.lead_image
+        from_feed.canonical_url = page.canonical_url
         return from_feed, ""
     return page, ""
 
 
-def keep_images(
-    extracted: ExtractedArticle, source: Source, client: httpx.Client, settings: DigestSettings
-) -> None:
+def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> None:
     """Apply DIGEST_IMAGES: copy images next to the articles, keep them remote, or drop them."""
+    settings = ctx.settings
     if settings.images == "none":
         extracted.html, extracted.lead_image = drop_images(extracted.html), ""
         return
@@ -167,9 +404,7 @@ def keep_images(
             local[url] = kept.name
             continue
         try:
-            response = fetch_url(
-                client, url, max_bytes=settings.max_image_bytes, accept=IMAGE_ACCEPT
-            )
+            response = ctx.get(url, source, max_bytes=settings.max_image_bytes, accept=IMAGE_ACCEPT)
             name, data = prepare_image(response.content, url)
         except (FetchError, ExtractError) as err:
             log.warning("%s: image %s stays on its site: %s", source.name, url, err)
@@ -178,6 +413,16 @@ def keep_images(
     extracted.html = point_images(extracted.html, local)
     if extracted.lead_image in local:
         extracted.lead_image = f"{IMAGE_FOLDER}/{local[extracted.lead_image]}"
+
+
+def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str]:
+    """Everything a job needs from the network. Runs in a worker thread."""
+    extracted, note = obtain_article(job.item, job.source, ctx)
+    keep_images(extracted, job.source, ctx)
+    return extracted, note
+
+
+# -- phase 4: writing ----------------------------------------------------------------------------
 
 
 def build_article(
@@ -190,13 +435,21 @@ def build_article(
     slug: str,
     first_seen: float,
     summary_words: int,
+    changed_at: float | None = None,
 ) -> Article:
-    """Combine the feed's facts and the page's into the record that becomes a content file."""
-    seen = datetime.fromtimestamp(first_seen, tz=UTC)
+    """Combine the feed's facts and the page's into the record that becomes a content file.
+
+    `changed_at` is when a run saw an already written item change: it becomes the modified
+    date when the feed gives none, while the date stays, so an update never looks new.
+    """
+    seen = datetime.fromtimestamp(int(first_seen), tz=UTC)
     date = item.published or item.updated or extracted.published or seen
     date = min(date, seen) if date > seen else date
-    modified = max(d for d in (date, item.updated, extracted.modified) if d is not None)
-    modified = min(modified, max(seen, date))
+    candidates = [date, item.updated, extracted.modified]
+    if changed_at is not None and item.updated is None:
+        candidates.append(datetime.fromtimestamp(changed_at, tz=UTC))
+    modified = max(d for d in candidates if d is not None)
+    modified = min(modified, max(datetime.now(tz=UTC), date))
     summary_source = html_to_text(item.summary_html) if item.summary_html else ""
     if not summary_source or summary_source == extracted.text:
         summary_source = extracted.description or extracted.text
@@ -221,116 +474,193 @@ def build_article(
     )
 
 
-def process_item(
-    item: FeedItem,
-    source: Source,
-    feed: Feed,
-    settings: DigestSettings,
+def find_story_owner(
+    job: Job, extracted: ExtractedArticle, signature: tuple[int, ...], store: Store
+) -> str | None:
+    """The article that already tells this story, by canonical URL or by near-identical text."""
+    canonical = url_key(extracted.canonical_url) if extracted.canonical_url else ""
+    owner = store.url_owner(canonical) if canonical else None
+    if owner and owner != job.digest_id:
+        return owner
+    if not signature:
+        return None
+    for other, other_signature in store.signatures():
+        if other != job.digest_id and is_near_duplicate(signature, other_signature):
+            return other
+    return None
+
+
+def write_job(
+    job: Job,
+    extracted: ExtractedArticle,
+    note: str,
     store: Store,
-    client: httpx.Client,
-    existing: dict[str, Path],
+    existing: dict[str, ExistingFile],
+    settings: DigestSettings,
 ) -> str:
-    """Fetch, extract and write one item when it is new or changed; say which it was."""
-    digest_id = make_digest_id(source, item)
-    fingerprint = item_fingerprint(item)
-    stored = store.item(digest_id)
-    if stored and stored.fingerprint == fingerprint and Path(stored.path).exists():
-        return "unchanged"
-    extracted, note = obtain_article(item, source, client, settings)
-    keep_images(extracted, source, client, settings)
-    path = (
-        Path(stored.path)
-        if stored
-        else choose_path(settings.content_dir, make_slug(item.title), digest_id, existing)
+    """Write one fetched item, or list it under the article that already tells its story."""
+    signature = text_signature(extracted.text) if settings.dedupe else ()
+    if job.path is None and settings.dedupe:
+        owner = find_story_owner(job, extracted, signature, store)
+        if owner and record_duplicate(
+            owner, job.source, job.item, job.digest_id, job.fingerprint, store, existing
+        ):
+            return "duplicates"
+    path = job.path or choose_path(
+        settings.content_dir, make_slug(job.item.title), job.digest_id, existing
     )
-    first_seen = stored.first_seen if stored else time.time()
     article = build_article(
-        item,
-        source,
-        feed,
+        job.item,
+        job.source,
+        job.feed,
         extracted,
         note,
-        digest_id,
+        job.digest_id,
         path.stem,
-        first_seen,
+        job.first_seen,
         settings.summary_words,
+        changed_at=time.time() if job.path else None,
     )
+    article = replace(article, fingerprint=job.fingerprint, also_in=store.also_in(job.digest_id))
     was_there = path.exists()
     changed = write_article(article, path)
-    existing[digest_id] = path
-    store.save_item(digest_id, source.name, item.url, fingerprint, str(path), first_seen)
+    existing[job.digest_id] = ExistingFile(path, job.fingerprint, article.date.isoformat())
+    store.save_item(
+        job.digest_id, job.source.name, job.item.url, job.fingerprint, str(path), job.first_seen
+    )
+    for url in (job.item.url, extracted.canonical_url):
+        store.save_url(url_key(url) if url else "", job.digest_id)
+    store.save_signature(job.digest_id, signature)
     if not was_there:
         return "new"
     return "updated" if changed else "unchanged"
 
 
-def process_source(
-    source: Source,
-    settings: DigestSettings,
-    store: Store,
-    client: httpx.Client,
-    existing: dict[str, Path],
-    force: bool,
-) -> SourceReport:
-    """Read one source's feed and each of its items; failures stay in the report."""
-    report = SourceReport(source.name, source.feed_url)
+# -- the run -------------------------------------------------------------------------------------
+
+
+def check_source(
+    source: Source, store: Store, settings: DigestSettings, force: bool, report: SourceReport
+) -> FeedState | None:
+    """The feed's stored state, or None (with the reason in the report) when it is not due."""
     state = store.feed_state(source.feed_url)
+    if state.gone_since:
+        when = datetime.fromtimestamp(state.gone_since, tz=UTC).date().isoformat()
+        report.skipped = f"gone since {when} (HTTP 410); remove it from the sources"
+        report.gone = True
+        return None
     age = time.time() - state.checked_at
     if not force and age < settings.fetch_interval:
         report.skipped = (
             f"checked {int(age)} s ago, DIGEST_FETCH_INTERVAL is {settings.fetch_interval:g} s"
         )
-        log.info("%s: %s", source.name, report.skipped)
-        return report
-    try:
-        response = fetch_url(
-            client,
-            source.feed_url,
-            max_bytes=settings.max_bytes,
-            etag=state.etag,
-            last_modified=state.last_modified,
-            accept=FEED_ACCEPT,
-        )
-        if response.not_modified:
-            log.info("%s: %s not modified", source.name, source.feed_url)
-            store.save_feed_state(source.feed_url, state.etag, state.last_modified)
-            return report
-        feed = parse_feed(response.content, response.url, source)
-    except DigestError as err:
-        log.error("%s: %s: %s", source.name, source.feed_url, err)
-        report.errors.append(str(err))
-        # A failed check counts for the interval too, so rebuilds do not hammer a broken feed.
-        store.save_feed_state(source.feed_url, state.etag, state.last_modified)
-        return report
-    for item in feed.items[: settings.max_items_per_source]:
-        try:
-            outcome = process_item(item, source, feed, settings, store, client, existing)
-        except StoreError:
-            raise
-        except DigestError as err:
-            log.warning("%s: skipped %s (%s): %s", source.name, item.title, item.url, err)
-            report.failed += 1
-            report.errors.append(f"{item.url or item.guid}: {err}")
-            continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    store.save_feed_state(source.feed_url, response.etag, response.last_modified)
-    return report
+        return None
+    return state
 
 
-def run(settings: DigestSettings, *, force: bool = False) -> RunReport:
+def feed_failed(
+    source: Source, err: DigestError, state: FeedState, store: Store, report: SourceReport
+) -> None:
+    """Record a feed that could not be read: in the report, and (410) in the store."""
+    log.error("%s: %s: %s", source.name, source.feed_url, err)
+    report.errors.append(str(err))
+    report.feed_failed = True
+    if isinstance(err, FetchError) and err.gone:
+        report.gone = True
+        store.mark_gone(source.feed_url)
+        return
+    # A failed check counts for the interval too, so rebuilds do not hammer a broken feed.
+    store.save_feed_state(source.feed_url, state.etag, state.last_modified)
+
+
+def run(
+    settings: DigestSettings, *, force: bool = False, progress: ProgressHook | None = None
+) -> RunReport:
     """Fetch every source into content/; `force` ignores DIGEST_FETCH_INTERVAL."""
     report = RunReport()
     sources = all_sources(settings)
     settings.content_dir.mkdir(parents=True, exist_ok=True)
     existing = index_existing(settings.content_dir)
+    gate = HostGate(settings.per_host, settings.host_delay, settings.mirrors)
+    policy = RetryPolicy(settings.retries, settings.retry_backoff)
     with (
         Store(settings.state_path) as store,
         make_client(
             settings.user_agent, settings.timeout, settings.max_redirects, settings.mirrors
         ) as client,
+        ThreadPoolExecutor(settings.workers, thread_name_prefix="digest") as pool,
     ):
+        ctx = Context(settings, client, gate, policy)
+        due: list[tuple[Source, SourceReport, FeedState, Future[tuple[Response, Feed | None]]]] = []
         for source in sources:
-            report.sources.append(process_source(source, settings, store, client, existing, force))
+            source_report = SourceReport(source.name, source.feed_url)
+            report.sources.append(source_report)
+            state = check_source(source, store, settings, force, source_report)
+            if state is None:
+                log.info("%s: %s", source.name, source_report.skipped)
+                continue
+            due.append((source, source_report, state, pool.submit(read_feed, source, state, ctx)))
+        _call(progress, "feeds", len(due))
+
+        jobs: list[Job] = []
+        claimed: dict[str, Job] = {}
+        validators: list[tuple[Source, Response]] = []
+        for source, source_report, state, future in due:
+            try:
+                response, feed = future.result()
+            except DigestError as err:
+                feed_failed(source, err, state, store, source_report)
+                _call(progress, "feed_done", source.name)
+                continue
+            _call(progress, "feed_done", source.name)
+            if feed is None:
+                log.info("%s: %s not modified", source.name, source.feed_url)
+                store.save_feed_state(source.feed_url, state.etag, state.last_modified)
+                continue
+            jobs.extend(
+                select_items(source, feed, store, existing, settings, source_report, claimed)
+            )
+            validators.append((source, response))
+
+        _call(progress, "pages", len(jobs))
+        pending = [(job, pool.submit(fetch_job, job, ctx)) for job in jobs]
+        for job, future in pending:
+            try:
+                extracted, note = future.result()
+                outcome = write_job(job, extracted, note, store, existing, settings)
+            except StoreError:
+                raise
+            except DigestError as err:
+                log.warning("%s: skipped %s (%s): %s", job.source.name, job.item.title,
+                            job.item.url, err)  # fmt: skip
+                job.report.failed += 1
+                job.report.errors.append(f"{job.item.url or job.item.guid}: {err}")
+                outcome = ""
+            if outcome:
+                setattr(job.report, outcome, getattr(job.report, outcome) + 1)
+                owner = store.url_owner(url_key(job.item.url)) or job.digest_id
+                for carrier in job.carriers:
+                    if record_duplicate(
+                        owner,
+                        carrier.source,
+                        carrier.item,
+                        carrier.digest_id,
+                        carrier.fingerprint,
+                        store,
+                        existing,
+                    ):
+                        carrier.report.duplicates += 1
+            _call(progress, "page_done", job.item.url)
+        # Validators last: a run stopped half-way asks for the whole feed again next time.
+        for source, response in validators:
+            store.save_feed_state(source.feed_url, response.etag, response.last_modified)
     for line in report.summary_lines():
         log.info("digest: %s", line)
     return report
+
+
+def _call(progress: ProgressHook | None, event: str, value: object) -> None:
+    """Tell the progress display, when there is one."""
+    if progress is not None:
+        handler: Callable[[object], None] = getattr(progress, event)
+        handler(value)

@@ -13,7 +13,7 @@ from .models import Source
 # Every setting the plugin reads, with its default. README documents each one; a test checks it.
 DEFAULTS: dict[str, object] = {
     "DIGEST_SOURCES": [],
-    "DIGEST_OPML": None,
+    "DIGEST_OPML": "sources.opml",
     "DIGEST_FETCH": True,
     "DIGEST_CONTENT_DIR": "digest",
     "DIGEST_CACHE_DIR": ".digest-cache",
@@ -27,10 +27,18 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_SUMMARY_WORDS": 45,
     "DIGEST_IMAGES": "local",
     "DIGEST_MAX_IMAGE_BYTES": 5_000_000,
+    "DIGEST_WORKERS": 8,
+    "DIGEST_PER_HOST": 2,
+    "DIGEST_HOST_DELAY": 0.5,
+    "DIGEST_RETRIES": 2,
+    "DIGEST_RETRY_BACKOFF": 1.0,
+    "DIGEST_ROBOTS": True,
+    "DIGEST_MAX_AGE_DAYS": 0,
+    "DIGEST_DEDUPE": True,
 }
 IMAGE_MODES = ("local", "remote", "none")
 
-SOURCE_KEYS = {"name", "feed", "site", "tags", "category", "fetch_pages", "user_agent"}
+SOURCE_KEYS = {"name", "feed", "site", "tags", "category", "fetch_pages", "user_agent", "robots"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,14 @@ class DigestSettings:
     summary_words: int = 45
     images: str = "local"
     max_image_bytes: int = 5_000_000
+    workers: int = 8
+    per_host: int = 2
+    host_delay: float = 0.5
+    retries: int = 2
+    retry_backoff: float = 1.0
+    robots: bool = True
+    max_age_days: float = 0.0
+    dedupe: bool = True
 
     @property
     def state_path(self) -> Path:
@@ -87,7 +103,6 @@ def parse_source(raw: object, index: int) -> Source:
     tags = raw.get("tags") or ()
     if isinstance(tags, str):
         tags = [t for t in tags.split(",")]
-    options = {k: raw[k] for k in ("user_agent",) if k in raw}
     return Source(
         name=name,
         feed_url=feed,
@@ -95,7 +110,8 @@ def parse_source(raw: object, index: int) -> Source:
         site_url=str(raw.get("site") or ""),
         category=str(raw.get("category") or ""),
         fetch_pages=_as_bool(raw.get("fetch_pages", True)),
-        options=options,
+        robots=_as_bool(raw.get("robots", True)),
+        user_agent=str(raw.get("user_agent") or ""),
     )
 
 
@@ -151,6 +167,14 @@ def load_settings(
             summary_words=int(values["DIGEST_SUMMARY_WORDS"]),  # type: ignore[call-overload]
             images=images,
             max_image_bytes=int(values["DIGEST_MAX_IMAGE_BYTES"]),  # type: ignore[call-overload]
+            workers=max(1, int(values["DIGEST_WORKERS"])),  # type: ignore[call-overload]
+            per_host=max(1, int(values["DIGEST_PER_HOST"])),  # type: ignore[call-overload]
+            host_delay=float(values["DIGEST_HOST_DELAY"]),  # type: ignore[arg-type]
+            retries=max(0, int(values["DIGEST_RETRIES"])),  # type: ignore[call-overload]
+            retry_backoff=float(values["DIGEST_RETRY_BACKOFF"]),  # type: ignore[arg-type]
+            robots=_as_bool(values["DIGEST_ROBOTS"]),
+            max_age_days=float(values["DIGEST_MAX_AGE_DAYS"]),  # type: ignore[arg-type]
+            dedupe=_as_bool(values["DIGEST_DEDUPE"]),
         )
     except (TypeError, ValueError) as err:
         raise ConfigError(f"a DIGEST_* setting has the wrong type: {err}") from err

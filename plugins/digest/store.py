@@ -7,6 +7,7 @@ a refetch, never a duplicate (write.py finds existing files by their digest id).
 from __future__ import annotations
 
 import sqlite3
+import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY,
     etag TEXT NOT NULL DEFAULT '',
     last_modified TEXT NOT NULL DEFAULT '',
-    checked_at REAL NOT NULL DEFAULT 0
+    checked_at REAL NOT NULL DEFAULT 0,
+    gone_since REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS items (
     digest_id TEXT PRIMARY KEY,
@@ -28,7 +30,22 @@ CREATE TABLE IF NOT EXISTS items (
     path TEXT NOT NULL,
     first_seen REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS urls (
+    key TEXT PRIMARY KEY,
+    digest_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signatures (
+    digest_id TEXT PRIMARY KEY,
+    signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS also_in (
+    digest_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (digest_id, url)
+);
 """
+SIGNATURE_FORMAT = "<Q"  # each MinHash value packed as an unsigned 64-bit integer
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,7 @@ class FeedState:
     etag: str = ""
     last_modified: str = ""
     checked_at: float = 0.0
+    gone_since: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,14 @@ class ItemState:
     fingerprint: str
     path: str
     first_seen: float
+
+
+def _unpack(blob: bytes) -> tuple[int, ...]:
+    """A stored signature back into its integers."""
+    size = struct.calcsize(SIGNATURE_FORMAT)
+    return tuple(
+        struct.unpack(SIGNATURE_FORMAT, blob[i : i + size])[0] for i in range(0, len(blob), size)
+    )
 
 
 class Store:
@@ -75,7 +101,7 @@ class Store:
     def feed_state(self, url: str) -> FeedState:
         """The validators kept for a feed URL, empty when never fetched."""
         row = self.db.execute(
-            "SELECT etag, last_modified, checked_at FROM feeds WHERE url = ?", (url,)
+            "SELECT etag, last_modified, checked_at, gone_since FROM feeds WHERE url = ?", (url,)
         ).fetchone()
         return FeedState(*row) if row else FeedState()
 
@@ -89,6 +115,59 @@ class Store:
             "last_modified = excluded.last_modified, checked_at = excluded.checked_at",
             (url, etag, last_modified, time.time() if when is None else when),
         )
+
+    def mark_gone(self, url: str) -> None:
+        """Remember that a feed answered 410 Gone, so later runs say so instead of asking."""
+        self._write(
+            "INSERT INTO feeds (url, checked_at, gone_since) VALUES (?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET gone_since = excluded.gone_since, "
+            "checked_at = excluded.checked_at",
+            (url, time.time(), time.time()),
+        )
+
+    def url_owner(self, key: str) -> str | None:
+        """The digest id of the article already written for a normalized URL."""
+        row = self.db.execute("SELECT digest_id FROM urls WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def save_url(self, key: str, digest_id: str) -> None:
+        """Claim a normalized URL for an article (the first claim wins)."""
+        if key:
+            self._write(
+                "INSERT OR IGNORE INTO urls (key, digest_id) VALUES (?, ?)", (key, digest_id)
+            )
+
+    def signatures(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Every stored text signature, for near-duplicate checks."""
+        rows = self.db.execute("SELECT digest_id, signature FROM signatures").fetchall()
+        return [(digest_id, _unpack(blob)) for digest_id, blob in rows]
+
+    def save_signature(self, digest_id: str, signature: tuple[int, ...]) -> None:
+        """Keep an article's text signature."""
+        if signature:
+            blob = b"".join(struct.pack(SIGNATURE_FORMAT, value) for value in signature)
+            self._write(
+                "INSERT OR REPLACE INTO signatures (digest_id, signature) VALUES (?, ?)",
+                (digest_id, blob),
+            )
+
+    def also_in(self, digest_id: str) -> tuple[tuple[str, str], ...]:
+        """The other sources that carried an article's story, in the order they were found."""
+        rows = self.db.execute(
+            "SELECT source, url FROM also_in WHERE digest_id = ? ORDER BY rowid", (digest_id,)
+        ).fetchall()
+        return tuple((source, url) for source, url in rows)
+
+    def add_also_in(self, digest_id: str, source: str, url: str) -> bool:
+        """Record another carrier of a story; False when it was known already."""
+        known = {u for _, u in self.also_in(digest_id)}
+        if url in known:
+            return False
+        self._write(
+            "INSERT OR IGNORE INTO also_in (digest_id, source, url) VALUES (?, ?, ?)",
+            (digest_id, source, url),
+        )
+        return True
 
     def item(self, digest_id: str) -> ItemState | None:
         """The stored state of an item, or None when it was never written."""

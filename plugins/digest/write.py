@@ -6,11 +6,13 @@ whose bytes would not change is left alone, mtime included, so Pelican's cache s
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -20,7 +22,8 @@ from .models import Article
 
 log = logging.getLogger(__name__)
 
-DIGEST_ID_META = re.compile(rb'<meta name="digest_id" content="([0-9a-f]+)"')
+META = re.compile(rb'<meta name="([a-z_]+)" content="([^"]*)">')
+HEAD_END = b"</head>"
 MAX_SLUG_LENGTH = 80
 
 
@@ -39,6 +42,21 @@ def make_slug(title: str) -> str:
     return slugify(title, max_length=MAX_SLUG_LENGTH, word_boundary=True) or "article"
 
 
+def format_also_in(carriers: Iterable[tuple[str, str]]) -> str:
+    """Other sources of a story as one metadata value: "Name | URL || Name | URL"."""
+    return " || ".join(f"{name.replace('|', '/')} | {url}" for name, url in carriers)
+
+
+def parse_also_in(value: str) -> tuple[tuple[str, str], ...]:
+    """The inverse of format_also_in."""
+    pairs = []
+    for part in value.split(" || "):
+        name, _, url = part.partition(" | ")
+        if name.strip() and url.strip():
+            pairs.append((name.strip(), url.strip()))
+    return tuple(pairs)
+
+
 def render(article: Article) -> str:
     """The content file's text: metadata as <meta> tags Pelican's HTML reader understands."""
     meta: list[tuple[str, str]] = [
@@ -54,7 +72,9 @@ def render(article: Article) -> str:
         ("original_url", article.original_url),
         ("lead_image", article.lead_image),
         ("note", article.note),
+        ("also_in", format_also_in(article.also_in)),
         ("digest_id", article.digest_id),
+        ("fingerprint", article.fingerprint),
     ]
     head = "\n".join(
         f'<meta name="{name}" content="{escape(value, quote=True)}">'
@@ -68,24 +88,47 @@ def render(article: Article) -> str:
     )
 
 
-def index_existing(content_dir: Path) -> dict[str, Path]:
+@dataclass(frozen=True)
+class ExistingFile:
+    """What a content file already on disk says about itself, for when the store is gone."""
+
+    path: Path
+    fingerprint: str = ""
+    date: str = ""
+    also_in: tuple[tuple[str, str], ...] = ()
+
+
+def read_head(path: Path) -> dict[str, str]:
+    """The metadata of a content file written by this module."""
+    with path.open("rb") as handle:
+        head = handle.read(65536).split(HEAD_END, 1)[0]
+    return {m.group(1).decode(): html.unescape(m.group(2).decode()) for m in META.finditer(head)}
+
+
+def index_existing(content_dir: Path) -> dict[str, ExistingFile]:
     """Map digest ids to the files that hold them, so a lost state store never duplicates."""
-    found: dict[str, Path] = {}
+    found: dict[str, ExistingFile] = {}
     if not content_dir.is_dir():
         return found
-    for path in content_dir.glob("*.html"):
-        with path.open("rb") as handle:
-            match = DIGEST_ID_META.search(handle.read(8192))
-        if match:
-            found[match.group(1).decode()] = path
+    for path in sorted(content_dir.glob("*.html")):
+        meta = read_head(path)
+        if meta.get("digest_id"):
+            found[meta["digest_id"]] = ExistingFile(
+                path=path,
+                fingerprint=meta.get("fingerprint", ""),
+                date=meta.get("date", ""),
+                also_in=parse_also_in(meta.get("also_in", "")),
+            )
     return found
 
 
-def choose_path(content_dir: Path, slug: str, digest_id: str, existing: dict[str, Path]) -> Path:
+def choose_path(
+    content_dir: Path, slug: str, digest_id: str, existing: dict[str, ExistingFile]
+) -> Path:
     """The file for an article: its old file if it has one, else a free slug-based name."""
     if digest_id in existing:
-        return existing[digest_id]
-    taken = {p.name for p in existing.values()}
+        return existing[digest_id].path
+    taken = {f.path.name for f in existing.values()}
     candidate, counter = f"{slug}.html", 2
     while candidate in taken or (content_dir / candidate).exists():
         candidate = f"{slug}-{counter}.html"
@@ -113,6 +156,17 @@ def write_atomic(path: Path, content: str | bytes) -> bool:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return True
+
+
+def set_also_in(path: Path, carriers: Iterable[tuple[str, str]]) -> bool:
+    """Rewrite a content file's also_in metadata in place; True when the file changed."""
+    text = path.read_text(encoding="utf-8")
+    line = f'<meta name="also_in" content="{escape(format_also_in(carriers), quote=True)}">'
+    if '<meta name="also_in" ' in text:
+        new = re.sub(r'<meta name="also_in" content="[^"]*">', lambda _: line, text, count=1)
+    else:
+        new = text.replace('<meta name="digest_id" ', line + '\n<meta name="digest_id" ', 1)
+    return write_atomic(path, new)
 
 
 def write_image(folder: Path, name: str, data: bytes) -> Path:

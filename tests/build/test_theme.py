@@ -65,6 +65,7 @@ def article_file(
     summary: str = "",
     lead_image: str = "",
     note: str = "",
+    also_in: str = "",
 ) -> str:
     """One content file as the plugin writes it."""
     meta = {
@@ -80,6 +81,7 @@ def article_file(
         "original_url": f"{site}news/{slug}.html",
         "lead_image": lead_image,
         "note": note,
+        "also_in": also_in,
     }
     tags_html = "\n".join(
         f'<meta name="{name}" content="{value}">' for name, value in meta.items() if value
@@ -92,6 +94,7 @@ def article_file(
 GAZETTE = "https://harbour-gazette.example/"
 FIELDNOTES = "https://fieldnotes.example/"
 LEAD_IMAGE = "https://fieldnotes.example/media/heron.svg"
+ALSO_URL = "https://coast-wire.example/strait"
 LONG_URL = "https://fieldnotes.example/" + "a-very-long-path-segment-" * 8 + "end"
 
 ARTICLES = {
@@ -105,6 +108,7 @@ ARTICLES = {
         authors="Mara Lind",
         tags="news, diplomacy",
         summary="Two foreign ministers spoke by phone about the strait.",
+        also_in=f"Coast Wire | {ALSO_URL} || Fieldnotes | {FIELDNOTES}strait",
         body="<p>Two foreign ministers spoke by phone on Tuesday.</p>",
     ),
     "nasa.html": article_file(
@@ -249,6 +253,14 @@ def test_article_page(site: Path) -> None:
     assert 'href="/2026/11/lichen-north-wall.html" rel="next"' in html
 
 
+def test_article_page_lists_the_other_sources_of_the_story(site: Path) -> None:
+    html = read(site, "2026/11/ministers-discuss-strait-crisis.html")
+    also = html[html.index('class="also-in"') :].split("</p>")[0]
+    assert f'<a href="{ALSO_URL}" rel="external">Coast Wire</a>' in also
+    assert f'<a href="{FIELDNOTES}strait" rel="external">Fieldnotes</a>' in also
+    assert 'class="also-in"' not in read(site, "2026/11/nasa-quiet-probe.html")
+
+
 def test_article_page_lead_image_and_note(site: Path) -> None:
     html = read(site, "2026/11/herons-return.html")
     assert f'<img src="{LEAD_IMAGE}"' in html
@@ -334,7 +346,7 @@ def test_stylesheet_is_copied_and_self_contained(site: Path) -> None:
 
 
 def test_no_third_party_urls_except_sources_and_originals(site: Path) -> None:
-    allowed = {LEAD_IMAGE, LONG_URL}
+    allowed = {LEAD_IMAGE, LONG_URL, ALSO_URL, f"{FIELDNOTES}strait"}
     for text in ARTICLES.values():
         allowed.update(re.findall(r'name="(?:source_url|original_url)" content="([^"]+)"', text))
     for page in site.rglob("*.html"):

@@ -26,13 +26,29 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        self.queued: dict[str, list[Route]] = {}  # answered first, one per request
+        self.active = 0
+        self.most_active = 0
+        self.lock = threading.Lock()
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                server.requests.append((self.path, dict(self.headers.items())))
-                route = server.routes.get(self.path)
+                with server.lock:
+                    server.requests.append((self.path, dict(self.headers.items())))
+                    path = self.path if self.path in server.routes else self.path.split("?")[0]
+                    queue = server.queued.get(path)
+                    route = queue.pop(0) if queue else server.routes.get(path)
+                    server.active += 1
+                    server.most_active = max(server.most_active, server.active)
+                try:
+                    self.answer(route)
+                finally:
+                    with server.lock:
+                        server.active -= 1
+
+            def answer(self, route: Route | None) -> None:
                 if route is None:
                     self.send_response(404)
                     self.send_header("Content-Length", "0")
@@ -57,7 +73,9 @@ class LoopbackServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def paths(self) -> list[str]:
         """The paths requested so far, in order."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from digest.errors import FetchError
-from digest.fetch import fetch_url, make_client
+from digest.fetch import HostGate, RetryPolicy, fetch_url, make_client
 
 from .conftest import LoopbackServer, Route
 
@@ -83,3 +86,78 @@ def test_the_loopback_guard_refuses_other_addresses() -> None:
             sock.connect(("192.0.2.10", 80))
     finally:
         sock.close()
+
+
+def test_server_errors_and_429_are_retried_honouring_retry_after(server: LoopbackServer) -> None:
+    server.queued["/flaky"] = [
+        Route(status=503),
+        Route(status=429, headers={"Retry-After": "7"}),
+    ]
+    server.routes["/flaky"] = Route(b"third time")
+    waits: list[float] = []
+    with make_client("t") as client:
+        response = fetch_url(
+            client,
+            f"{server.url}/flaky",
+            policy=RetryPolicy(retries=3, backoff=0.5),
+            sleep=waits.append,
+        )
+    assert response.content == b"third time"
+    assert waits == [0.5, 7.0]
+
+
+def test_retries_give_up_after_the_policy(server: LoopbackServer) -> None:
+    server.routes["/down"] = Route(status=502)
+    waits: list[float] = []
+    with make_client("t") as client, pytest.raises(FetchError) as caught:
+        fetch_url(client, f"{server.url}/down", policy=RetryPolicy(2, 1.0), sleep=waits.append)
+    assert caught.value.status == 502
+    assert waits == [1.0, 2.0]
+    assert server.paths().count("/down") == 3
+
+
+@pytest.mark.parametrize("status", [403, 404, 410])
+def test_other_client_errors_are_not_retried(server: LoopbackServer, status: int) -> None:
+    server.routes["/no"] = Route(status=status)
+    with make_client("t") as client, pytest.raises(FetchError) as caught:
+        fetch_url(client, f"{server.url}/no", policy=RetryPolicy(3, 0.0), sleep=lambda _: None)
+    assert server.paths() == ["/no"]
+    assert caught.value.gone is (status == 410)
+
+
+def test_per_source_user_agent_overrides_the_default(server: LoopbackServer) -> None:
+    server.routes["/a"] = Route(b"x")
+    with make_client("Digest/0.1") as client:
+        fetch_url(client, f"{server.url}/a", user_agent="Digest/0.1 (+https://club.example)")
+    assert server.requests[0][1]["User-Agent"] == "Digest/0.1 (+https://club.example)"
+
+
+def test_gzip_bodies_are_decompressed_and_capped_after_decompression(
+    server: LoopbackServer,
+) -> None:
+    body = gzip.compress(b"a" * 50_000)
+    server.routes["/z"] = Route(body, headers={"Content-Encoding": "gzip"})
+    with make_client("t") as client:
+        assert fetch_url(client, f"{server.url}/z").content == b"a" * 50_000
+        with pytest.raises(FetchError, match="cap"):
+            fetch_url(client, f"{server.url}/z", max_bytes=10_000)
+
+
+def test_host_gate_bounds_concurrency_per_host(server: LoopbackServer) -> None:
+    for n in range(6):
+        server.routes[f"/p{n}"] = Route(b"x", delay=0.2)
+    gate = HostGate(per_host=2)
+    with make_client("t") as client, ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda n: fetch_url(client, f"{server.url}/p{n}", gate=gate), range(6)))
+    assert server.most_active == 2
+
+
+def test_host_gate_spaces_request_starts() -> None:
+    gate = HostGate(per_host=4, delay=0.05)
+    starts: list[float] = []
+    for _ in range(3):
+        with gate.slot("https://slow.example/a"):
+            starts.append(time.monotonic())
+    assert starts[2] - starts[0] >= 0.09
+    with gate.slot("file:///tmp/x"):
+        pass  # local URLs are never delayed

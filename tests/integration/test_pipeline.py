@@ -53,6 +53,8 @@ def make_settings(tmp_path: Path, server: LoopbackServer, **extra: object) -> ob
             {"name": "Gone Gazette", "feed": f"{server.url}/gone.xml"},
         ],
         "DIGEST_FETCH_INTERVAL": 0,
+        "DIGEST_HOST_DELAY": 0,
+        "DIGEST_RETRY_BACKOFF": 0,
     }
     values.update(extra)
     return load_settings(values)

@@ -11,10 +11,13 @@ import pytest
 from digest.models import Article
 from digest.write import (
     choose_path,
+    format_also_in,
     index_existing,
     make_slug,
     normalize_tags,
+    parse_also_in,
     render,
+    set_also_in,
     write_article,
     write_atomic,
 )
@@ -104,11 +107,32 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
 
 
+def test_also_in_round_trips_and_is_set_in_place(tmp_path: Path) -> None:
+    carriers = (
+        ("Coast | Daily", "https://coast.example/a?x=1&y=2"),
+        ("Wire", "https://w.example/"),
+    )
+    assert parse_also_in(format_also_in(carriers)) == (
+        ("Coast / Daily", "https://coast.example/a?x=1&y=2"),
+        ("Wire", "https://w.example/"),
+    )
+    path = tmp_path / "a.html"
+    write_article(make_article(), path)
+    assert set_also_in(path, carriers[1:]) is True
+    assert index_existing(tmp_path)["0123456789abcdef0123"].also_in == carriers[1:]
+    assert set_also_in(path, carriers[1:]) is False
+    assert set_also_in(path, carriers) is True
+    assert len(index_existing(tmp_path)["0123456789abcdef0123"].also_in) == 2
+    assert path.read_text().count('name="also_in"') == 1
+
+
 def test_existing_files_are_found_by_digest_id_and_names_do_not_collide(tmp_path: Path) -> None:
     first = make_article()
     write_article(first, tmp_path / "lamps-on-the-pier.html")
     existing = index_existing(tmp_path)
-    assert existing == {first.digest_id: tmp_path / "lamps-on-the-pier.html"}
+    found = existing[first.digest_id]
+    assert (found.path, found.date) == (tmp_path / "lamps-on-the-pier.html", first.date.isoformat())
+    assert list(existing) == [first.digest_id]
     assert choose_path(tmp_path, "lamps-on-the-pier", first.digest_id, existing).name == (
         "lamps-on-the-pier.html"
     )
