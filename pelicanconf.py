@@ -8,6 +8,7 @@ AUTHOR = "Digest"
 SITENAME = "Digest"
 SITESUBTITLE = "The articles of a few good feeds, without the noise"
 SITEURL = ""
+FEED_DOMAIN = "http://localhost:8000"  # the address `invoke serve` previews at
 RELATIVE_URLS = True  # the development build works from any folder; publishconf.py turns it off
 PATH = "content"
 TIMEZONE = "UTC"
