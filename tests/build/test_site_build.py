@@ -172,3 +172,39 @@ def test_second_fetch_with_nothing_new_rewrites_no_content_file(site: Path) -> N
     after = sorted((site / "content" / "digest").glob("*.html"))
     assert {p.name: p.read_bytes() for p in after} == before
     assert all(p.stat().st_mtime == 1_000_000 for p in after)
+
+
+def test_digest_fetch_off_builds_from_content_only(tmp_path: Path) -> None:
+    for name in ["pelicanconf.py", "plugins", "theme", "demo"]:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, tmp_path / name)
+    (tmp_path / "content" / "digest").mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "plugins"), "DIGEST_FETCH": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", "-v", "-s", "pelicanconf.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "DIGEST_FETCH is off" in result.stdout + result.stderr
+    assert list((tmp_path / "content" / "digest").iterdir()) == []
+    assert not (tmp_path / ".digest-cache").exists()
+
+
+TASKS = "fetch build rebuild regenerate serve reserve preview livereload publish gh_pages clean"
+
+
+def test_tasks_pelican_users_know_are_all_there() -> None:
+    sys.path.insert(0, str(ROOT))
+    import tasks
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in [*TASKS.split(), "import_opml", "export_opml"]:
+        assert name in tasks.__dict__, name
+        assert f"`invoke {name.replace('_', '-')}" in readme, name
