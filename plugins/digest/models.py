@@ -18,6 +18,7 @@ class Source:
     fetch_pages: bool = True
     robots: bool = True
     user_agent: str = ""
+    feed_content: str = ""  # "", "full", "summary" or "link": what the digest's own feeds carry
     options: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -93,4 +94,6 @@ class Article:
     lead_image: str = ""
     note: str = ""
     fingerprint: str = ""
+    reading_time: int = 0  # minutes
+    feed_content: str = ""
     also_in: tuple[tuple[str, str], ...] = ()  # (source name, URL) of other carriers of the story

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -35,12 +35,12 @@ from .robots import RobotsPolicy, parse_robots, robots_url
 from .sanitize import html_to_text, strip_tracking
 from .settings import DigestSettings
 from .store import FeedState, Store
+from .tags import normalize_tags, rule_tags
 from .write import (
     ExistingFile,
     choose_path,
     index_existing,
     make_slug,
-    normalize_tags,
     set_also_in,
     write_article,
     write_image,
@@ -55,6 +55,7 @@ FEED_ACCEPT = (
 IMAGE_ACCEPT = "image/avif, image/webp, image/png, image/svg+xml, image/*;q=0.8"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 ROBOTS_MAX_BYTES = 512_000
+WORDS_PER_MINUTE = 230  # an adult's silent reading pace, for the reading time shown
 FEED_TEXT_PREFERRED = 1.3  # the feed's own content wins when it has this much more text
 NOTE_NO_PAGE = "The original page could not be read; this is the text the feed carries."
 NOTE_ROBOTS = (
@@ -436,6 +437,8 @@ def build_article(
     first_seen: float,
     summary_words: int,
     changed_at: float | None = None,
+    tag_rules: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    tag_aliases: Mapping[str, str] | None = None,
 ) -> Article:
     """Combine the feed's facts and the page's into the record that becomes a content file.
 
@@ -455,6 +458,7 @@ def build_article(
         summary_source = extracted.description or extracted.text
     lead_image = extracted.lead_image if extracted.lead_image not in extracted.html else ""
     author = item.author or extracted.byline
+    rule_text = f"{item.title}\n{extracted.text}" if tag_rules else ""
     return Article(
         digest_id=digest_id,
         slug=slug,
@@ -463,7 +467,9 @@ def build_article(
         date=date,
         modified=modified,
         authors=tuple(a.strip() for a in author.replace(";", ",").split(",") if a.strip()),
-        tags=normalize_tags([*item.categories, *source.tags]),
+        tags=normalize_tags(
+            [*item.categories, *source.tags, *rule_tags(rule_text, tag_rules)], tag_aliases
+        ),
         category=source.category or source.name,
         summary=summarize(summary_source, summary_words),
         source_name=source.name,
@@ -471,6 +477,8 @@ def build_article(
         original_url=strip_tracking(item.url) if item.url else "",
         lead_image=lead_image,
         note=note,
+        reading_time=max(1, round(len(extracted.text.split()) / WORDS_PER_MINUTE)),
+        feed_content=source.feed_content,
     )
 
 
@@ -520,6 +528,8 @@ def write_job(
         job.first_seen,
         settings.summary_words,
         changed_at=time.time() if job.path else None,
+        tag_rules=settings.tag_rules,
+        tag_aliases=settings.tag_aliases,
     )
     article = replace(article, fingerprint=job.fingerprint, also_in=store.also_in(job.digest_id))
     was_there = path.exists()

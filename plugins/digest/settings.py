@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .models import Source
+from .tags import freeze_rules
 
 # Every setting the plugin reads, with its default. README documents each one; a test checks it.
 DEFAULTS: dict[str, object] = {
@@ -35,10 +36,24 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_ROBOTS": True,
     "DIGEST_MAX_AGE_DAYS": 0,
     "DIGEST_DEDUPE": True,
+    "DIGEST_TAG_RULES": {},
+    "DIGEST_TAG_ALIASES": {},
+    "DIGEST_FEED_CONTENT": "full",
 }
+FEED_CONTENT_MODES = ("full", "summary", "link")
 IMAGE_MODES = ("local", "remote", "none")
 
-SOURCE_KEYS = {"name", "feed", "site", "tags", "category", "fetch_pages", "user_agent", "robots"}
+SOURCE_KEYS = {
+    "name",
+    "feed",
+    "site",
+    "tags",
+    "category",
+    "fetch_pages",
+    "user_agent",
+    "robots",
+    "feed_content",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,8 @@ class DigestSettings:
     robots: bool = True
     max_age_days: float = 0.0
     dedupe: bool = True
+    tag_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tag_aliases: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def state_path(self) -> Path:
@@ -103,6 +120,12 @@ def parse_source(raw: object, index: int) -> Source:
     tags = raw.get("tags") or ()
     if isinstance(tags, str):
         tags = [t for t in tags.split(",")]
+    feed_content = str(raw.get("feed_content") or "")
+    if feed_content and feed_content not in FEED_CONTENT_MODES:
+        raise ConfigError(
+            f"DIGEST_SOURCES[{index}] ({name}): feed_content must be one of "
+            f"{', '.join(FEED_CONTENT_MODES)}, not {feed_content!r}"
+        )
     return Source(
         name=name,
         feed_url=feed,
@@ -112,6 +135,7 @@ def parse_source(raw: object, index: int) -> Source:
         fetch_pages=_as_bool(raw.get("fetch_pages", True)),
         robots=_as_bool(raw.get("robots", True)),
         user_agent=str(raw.get("user_agent") or ""),
+        feed_content=feed_content,
     )
 
 
@@ -146,6 +170,11 @@ def load_settings(
     if images not in IMAGE_MODES:
         raise ConfigError(f"DIGEST_IMAGES must be one of {', '.join(IMAGE_MODES)}, not {images!r}")
 
+    rules_raw = values["DIGEST_TAG_RULES"] or {}
+    aliases_raw = values["DIGEST_TAG_ALIASES"] or {}
+    if not isinstance(rules_raw, Mapping) or not isinstance(aliases_raw, Mapping):
+        raise ConfigError("DIGEST_TAG_RULES and DIGEST_TAG_ALIASES must be dicts")
+
     user_agent = str(values["DIGEST_USER_AGENT"] or "") or default_user_agent(
         str(pelican_settings.get("SITEURL") or "")
     )
@@ -175,6 +204,8 @@ def load_settings(
             robots=_as_bool(values["DIGEST_ROBOTS"]),
             max_age_days=float(values["DIGEST_MAX_AGE_DAYS"]),  # type: ignore[arg-type]
             dedupe=_as_bool(values["DIGEST_DEDUPE"]),
+            tag_rules=freeze_rules(rules_raw),
+            tag_aliases={str(k): str(v) for k, v in aliases_raw.items()},
         )
     except (TypeError, ValueError) as err:
         raise ConfigError(f"a DIGEST_* setting has the wrong type: {err}") from err

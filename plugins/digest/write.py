@@ -27,16 +27,6 @@ HEAD_END = b"</head>"
 MAX_SLUG_LENGTH = 80
 
 
-def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Lower-case, trim and de-duplicate tags; commas would split a tag in Pelican, so they go."""
-    seen: dict[str, None] = {}
-    for tag in tags:
-        clean = re.sub(r"[\s,;]+", " ", str(tag)).strip().lower()
-        if clean:
-            seen.setdefault(clean, None)
-    return tuple(seen)
-
-
 def make_slug(title: str) -> str:
     """A readable, URL-safe slug for a title; never empty."""
     return slugify(title, max_length=MAX_SLUG_LENGTH, word_boundary=True) or "article"
@@ -72,6 +62,8 @@ def render(article: Article) -> str:
         ("original_url", article.original_url),
         ("lead_image", article.lead_image),
         ("note", article.note),
+        ("reading_time", str(article.reading_time) if article.reading_time else ""),
+        ("feed_content", article.feed_content),
         ("also_in", format_also_in(article.also_in)),
         ("digest_id", article.digest_id),
         ("fingerprint", article.fingerprint),

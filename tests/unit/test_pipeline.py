@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from digest.models import ExtractedArticle, Feed, FeedItem, Source
 from digest.pipeline import build_article, item_fingerprint, make_digest_id, summarize
+from digest.tags import freeze_rules
 
 SOURCE = Source(name="Pier Post", feed_url="https://pier.example/rss", tags=("Local", "news"))
 FEED = Feed(url=SOURCE.feed_url, title="Pier Post", site_url="https://pier.example/", items=())
@@ -55,6 +56,27 @@ def test_feed_and_page_facts_combine() -> None:
     assert article.summary == "The lamps are lit again."
     assert article.modified == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
     assert article.lead_image == "https://pier.example/lamp.jpg"
+
+
+def test_tag_rules_aliases_and_reading_time() -> None:
+    rules = freeze_rules({"lighting": "lamps", "money": r"\d+ euros"})
+    words = " ".join(["word"] * 460)
+    page = extracted(text=f"The lamps are lit. {words}")
+    article = build_article(
+        item(categories=("Harbour", "Pier")),
+        SOURCE,
+        FEED,
+        page,
+        "",
+        "id",
+        "slug",
+        NOW,
+        5,
+        tag_rules=rules,
+        tag_aliases={"pier": "harbour"},
+    )
+    assert article.tags == ("harbour", "local", "news", "lighting")
+    assert article.reading_time == 2
 
 
 def test_undated_items_take_the_first_seen_time_and_keep_it() -> None:

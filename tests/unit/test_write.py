@@ -14,7 +14,6 @@ from digest.write import (
     format_also_in,
     index_existing,
     make_slug,
-    normalize_tags,
     parse_also_in,
     render,
     set_also_in,
@@ -66,14 +65,6 @@ def test_pelican_reads_the_metadata(tmp_path: Path) -> None:
     assert meta["source"] == "Pier Post"
     assert meta["original_url"] == "https://pier.example/lamps"
     assert "The lamps are lit." in content
-
-
-def test_normalize_tags() -> None:
-    assert normalize_tags(["Ukraine", " ukraine ", "Local, news", "", "  Big   Cats "]) == (
-        "ukraine",
-        "local news",
-        "big cats",
-    )
 
 
 def test_slugs_are_readable_and_never_empty() -> None:
