@@ -29,9 +29,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     force = not args.respect_interval
     if interactive() and not args.quiet:
         with RichProgress() as progress:
-            report = run(settings, force=force, progress=progress)
+            report = run(settings, force=force, progress=progress, wait=args.wait)
     else:
-        report = run(settings, force=force)
+        report = run(settings, force=force, wait=args.wait)
     print_summary(report)
     failed = [s for s in report.sources if s.errors]
     if report.all_failed or (args.strict and failed):
@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--settings", default="pelicanconf.py", help="the Pelican settings file")
     fetch.add_argument("--strict", action="store_true", help="exit 1 when any source failed")
     fetch.add_argument("--quiet", action="store_true", help="no progress display")
+    fetch.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another fetch is running, wait this long for it instead of stopping",
+    )
     fetch.add_argument(
         "--respect-interval",
         action="store_true",

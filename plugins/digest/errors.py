@@ -5,7 +5,9 @@ DigestError
 ├── FetchError         a URL could not be fetched (network, HTTP status, size cap)
 ├── FeedError          fetched bytes are not a usable feed
 ├── ExtractError       a page gave no readable article
-└── StoreError         the state store could not be read or written
+├── StoreError         the state store could not be read or written
+├── WriteError         content/ could not be written (full disk, read-only folder)
+└── BusyError          another fetch of the same site is running
 """
 
 
@@ -51,3 +53,11 @@ class ExtractError(DigestError):
 
 class StoreError(DigestError):
     """The state store is unreadable or unwritable."""
+
+
+class WriteError(DigestError):
+    """A content file or image could not be written; what was there is left as it was."""
+
+
+class BusyError(DigestError):
+    """Another fetch holds the site's lock."""

@@ -23,12 +23,20 @@ from typing import Protocol
 import httpx
 
 from .dedupe import is_near_duplicate, text_signature, url_key
-from .errors import ConfigError, DigestError, ExtractError, FetchError, StoreError
+from .errors import (
+    ConfigError,
+    DigestError,
+    ExtractError,
+    FetchError,
+    StoreError,
+    WriteError,
+)
 from .extract import extract_article, extract_from_feed_content
 from .feeds import parse_feed
 from .fetch import HostGate, Response, RetryPolicy, fetch_url, make_client
 from .images import IMAGE_FOLDER, drop_images, file_stem, image_urls, point_images, prepare_image
 from .jsonfeed import looks_like_json_feed, parse_json_feed
+from .lock import fetch_lock
 from .models import Article, ExtractedArticle, Feed, FeedItem, Source
 from .opml import read_opml
 from .robots import RobotsPolicy, parse_robots, robots_url
@@ -584,9 +592,22 @@ def feed_failed(
 
 
 def run(
-    settings: DigestSettings, *, force: bool = False, progress: ProgressHook | None = None
+    settings: DigestSettings,
+    *,
+    force: bool = False,
+    progress: ProgressHook | None = None,
+    wait: float = 0.0,
 ) -> RunReport:
-    """Fetch every source into content/; `force` ignores DIGEST_FETCH_INTERVAL."""
+    """Fetch every source into content/, one run per site at a time.
+
+    `force` ignores DIGEST_FETCH_INTERVAL; `wait` is how long to wait for another run's lock.
+    """
+    with fetch_lock(settings.cache_dir / "fetch.lock", wait):
+        return _run(settings, force, progress)
+
+
+def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -> RunReport:
+    """The run itself, under the lock."""
     report = RunReport()
     sources = all_sources(settings)
     settings.content_dir.mkdir(parents=True, exist_ok=True)
@@ -638,7 +659,9 @@ def run(
             try:
                 extracted, note = future.result()
                 outcome = write_job(job, extracted, note, store, existing, settings)
-            except StoreError:
+            except (StoreError, WriteError):
+                # The disk or the store is failing: stop, so the last good state stays intact.
+                pool.shutdown(wait=False, cancel_futures=True)
                 raise
             except DigestError as err:
                 log.warning("%s: skipped %s (%s): %s", job.source.name, job.item.title,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from .errors import WriteError
 from .models import Article
 
 log = logging.getLogger(__name__)
@@ -136,14 +137,20 @@ def write_atomic(path: Path, content: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise WriteError(f"cannot write {path}: {err.strerror or err}") from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
+    except OSError as err:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise WriteError(f"cannot write {path}: {err.strerror or err}") from err
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
