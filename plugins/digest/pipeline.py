@@ -50,6 +50,7 @@ from .write import (
     index_existing,
     make_slug,
     set_also_in,
+    sweep_temporaries,
     write_article,
     write_image,
 )
@@ -611,6 +612,11 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
     report = RunReport()
     sources = all_sources(settings)
     settings.content_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (settings.content_dir, settings.content_root / IMAGE_FOLDER):
+        if swept := sweep_temporaries(folder):
+            log.info(
+                "digest: removed %d temporary files an interrupted run left in %s", swept, folder
+            )
     existing = index_existing(settings.content_dir)
     gate = HostGate(settings.per_host, settings.host_delay, settings.mirrors)
     policy = RetryPolicy(settings.retries, settings.retry_backoff)

@@ -129,6 +129,15 @@ def choose_path(
     return content_dir / candidate
 
 
+def sweep_temporaries(folder: Path) -> int:
+    """Remove temporary files a killed run left behind (callers hold the fetch lock)."""
+    swept = 0
+    for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+        leftover.unlink(missing_ok=True)
+        swept += 1
+    return swept
+
+
 def write_atomic(path: Path, content: str | bytes) -> bool:
     """Write content to path unless it already holds exactly that; True when the file changed."""
     data = content.encode("utf-8") if isinstance(content, str) else content
