@@ -314,6 +314,20 @@ def select_items(
     return jobs
 
 
+def remember_urls(existing: dict[str, ExistingFile], store: Store) -> None:
+    """Rebuild the URL table of a new store from content/: each file's original and also-in URLs.
+
+    Without it, a lost store would let a second feed's copy of a story be written again.
+    """
+    pairs = []
+    for digest_id, known in existing.items():
+        for url in (known.original_url, *(url for _, url in known.also_in)):
+            if url:
+                pairs.append((url_key(url), digest_id))
+    store.save_urls(pairs)
+    log.info("digest: state store rebuilt from %d content files", len(existing))
+
+
 def record_duplicate(
     owner: str,
     source: Source,
@@ -628,6 +642,8 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
         ThreadPoolExecutor(settings.workers, thread_name_prefix="digest") as pool,
     ):
         ctx = Context(settings, client, gate, policy)
+        if existing and store.is_empty():
+            remember_urls(existing, store)
         due: list[tuple[Source, SourceReport, FeedState, Future[tuple[Response, Feed | None]]]] = []
         for source in sources:
             source_report = SourceReport(source.name, source.feed_url)

@@ -83,6 +83,9 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30)
+            # WAL: a commit is cheap and a killed process never leaves the file corrupt.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as err:
             raise StoreError(f"cannot open the state store {path}: {err}") from err
@@ -136,6 +139,21 @@ class Store:
             self._write(
                 "INSERT OR IGNORE INTO urls (key, digest_id) VALUES (?, ?)", (key, digest_id)
             )
+
+    def is_empty(self) -> bool:
+        """True when no item was ever recorded: a new or deleted store."""
+        return self.db.execute("SELECT 1 FROM items LIMIT 1").fetchone() is None
+
+    def save_urls(self, pairs: list[tuple[str, str]]) -> None:
+        """Claim many normalized URLs at once (key, digest id), in one transaction."""
+        try:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO urls (key, digest_id) VALUES (?, ?)",
+                    [(key, digest_id) for key, digest_id in pairs if key],
+                )
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot write the state store {self.path}: {err}") from err
 
     def signatures(self) -> list[tuple[str, tuple[int, ...]]]:
         """Every stored text signature, for near-duplicate checks."""

@@ -89,6 +89,7 @@ class ExistingFile:
     fingerprint: str = ""
     date: str = ""
     also_in: tuple[tuple[str, str], ...] = ()
+    original_url: str = ""
 
 
 def read_head(path: Path) -> dict[str, str]:
@@ -111,6 +112,7 @@ def index_existing(content_dir: Path) -> dict[str, ExistingFile]:
                 fingerprint=meta.get("fingerprint", ""),
                 date=meta.get("date", ""),
                 also_in=parse_also_in(meta.get("also_in", "")),
+                original_url=meta.get("original_url", ""),
             )
     return found
 

@@ -303,3 +303,25 @@ def test_old_items_are_left_out_by_max_age(tmp_path: Path, server: LoopbackServe
     )
     assert content_files(tmp_path) == {}
     assert "/seeds" not in server.paths()
+
+
+def test_lost_store_keeps_duplicates_merged_whatever_the_order(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.routes["/a/feed"] = Route(
+        rss([{"title": "Barrier closes", "link": f"{server.url}/story/barrier"}])
+    )
+    server.routes["/b/feed"] = Route(
+        rss([{"title": "Surge held back", "link": f"{server.url}/story/barrier/?utm_medium=b"}])
+    )
+    server.routes["/story/barrier"] = Route(page("Barrier closes", STORY))
+    first = {"name": "Point News", "feed": f"{server.url}/a/feed"}
+    second = {"name": "Coast Daily", "feed": f"{server.url}/b/feed"}
+    run(settings_for(tmp_path, [first, second]))
+    assert list(content_files(tmp_path)) == ["barrier-closes.html"]
+    reversed_order = settings_for(tmp_path, [second, first])
+    reversed_order.state_path.unlink()
+    run(reversed_order)
+    files = content_files(tmp_path)
+    assert list(files) == ["barrier-closes.html"]
+    assert "Coast Daily" in meta(files["barrier-closes.html"], "also_in")
