@@ -24,6 +24,7 @@ CONFIG = {
     "port": 8000,
     "github_pages_branch": "gh-pages",
     "commit_message": "Publish the digest",
+    "cname": os.environ.get("CNAME", ""),  # a custom domain for `invoke gh-pages`
 }
 PY = shlex.quote(sys.executable)
 
@@ -133,12 +134,14 @@ def publish(c: Context) -> None:
 
 
 @task
-def gh_pages(c: Context) -> None:
-    """Publish output/ to the gh-pages branch with ghp-import (push it yourself or let CI)."""
+def gh_pages(c: Context, cname: str = "") -> None:
+    """Publish output/ to the gh-pages branch with ghp-import (then push it, or let CI)."""
     publish(c)
+    domain = cname or CONFIG["cname"]
+    flags = f" --cname {shlex.quote(domain)}" if domain else ""
     with c.cd(str(ROOT)):
         c.run(
-            f"{PY} -m ghp_import -b {CONFIG['github_pages_branch']} -n "
+            f"{PY} -m ghp_import -b {CONFIG['github_pages_branch']} -n{flags} "
             f"-m {shlex.quote(CONFIG['commit_message'])} {CONFIG['deploy_path']}"
         )
 
