@@ -35,11 +35,17 @@ DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "404"]
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
 
-# Feeds for the digest's own subscribers. Off-site (SITEURL empty) builds still write them, with
-# FEED_DOMAIN filled in by publishconf.py for publishing.
+# Feeds for the digest's own subscribers: Atom and RSS 2.0 for everything, each tag and each
+# source; JSON Feed 1.1 (written by the plugin) for everything and each tag. With SITEURL empty
+# their links are absolute on FEED_DOMAIN; publishconf.py sets both to the public address.
 FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+FEED_ALL_JSON = "feeds/all.json"
 TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+TAG_FEED_RSS = "feeds/tag/{slug}.rss.xml"
+TAG_FEED_JSON = "feeds/tag/{slug}.json"
 CATEGORY_FEED_ATOM = "feeds/source/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/source/{slug}.rss.xml"
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None

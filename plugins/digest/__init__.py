@@ -28,3 +28,7 @@ def fetch_on_initialized(pelican: object) -> None:
 def register() -> None:
     """Connect the plugin's receivers (module-level: Pelican holds them by weak reference)."""
     signals.initialized.connect(fetch_on_initialized)
+    from .sitefeeds import get_writer, write_json_feeds
+
+    signals.get_writer.connect(get_writer)
+    signals.article_writer_finalized.connect(write_json_feeds)
