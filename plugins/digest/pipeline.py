@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -439,6 +440,22 @@ def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> No
         extracted.lead_image = f"{IMAGE_FOLDER}/{local[extracted.lead_image]}"
 
 
+def interleave_hosts(jobs: list[Job]) -> list[Job]:
+    """Jobs reordered round-robin over their hosts, each host's jobs kept in feed order.
+
+    Workers that wait out one host's politeness delay hold a thread; with one host's jobs queued
+    back to back, every worker would wait on the same host while the others sit idle.
+    """
+    by_host: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_host.setdefault(urlsplit(job.item.url).netloc.lower(), []).append(job)
+    queues = list(by_host.values())
+    ordered: list[Job] = []
+    for depth in range(max((len(q) for q in queues), default=0)):
+        ordered.extend(q[depth] for q in queues if depth < len(q))
+    return ordered
+
+
 def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str]:
     """Everything a job needs from the network. Runs in a worker thread."""
     extracted, note = obtain_article(job.item, job.source, ctx)
@@ -676,7 +693,7 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
             validators.append((source, response))
 
         _call(progress, "pages", len(jobs))
-        pending = [(job, pool.submit(fetch_job, job, ctx)) for job in jobs]
+        pending = [(job, pool.submit(fetch_job, job, ctx)) for job in interleave_hosts(jobs)]
         for job, future in pending:
             try:
                 extracted, note = future.result()

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_MAX_IMAGE_BYTES": 5_000_000,
     "DIGEST_WORKERS": 8,
     "DIGEST_PER_HOST": 2,
-    "DIGEST_HOST_DELAY": 0.5,
+    "DIGEST_HOST_DELAY": 0.25,
     "DIGEST_RETRIES": 2,
     "DIGEST_RETRY_BACKOFF": 1.0,
     "DIGEST_ROBOTS": True,
@@ -78,7 +78,7 @@ class DigestSettings:
     max_image_bytes: int = 5_000_000
     workers: int = 8
     per_host: int = 2
-    host_delay: float = 0.5
+    host_delay: float = 0.25
     retries: int = 2
     retry_backoff: float = 1.0
     robots: bool = True

@@ -102,3 +102,22 @@ def test_ids_are_stable_and_fingerprints_follow_changes() -> None:
     assert make_digest_id(SOURCE, item()) != make_digest_id(SOURCE, item(guid="pier-2"))
     assert item_fingerprint(item()) == item_fingerprint(item())
     assert item_fingerprint(item()) != item_fingerprint(item(title="Lamps back, again"))
+
+
+def test_jobs_are_interleaved_over_hosts_keeping_feed_order() -> None:
+    from digest.pipeline import Job, SourceReport, interleave_hosts
+
+    def job(url: str) -> Job:
+        return Job(SOURCE, FEED, item(url=url), url, "fp", None, NOW, SourceReport("S", "f"))
+
+    urls = ["https://a.example/1", "https://a.example/2", "https://a.example/3",
+            "https://b.example/1", "https://c.example/1", "https://c.example/2"]  # fmt: skip
+    ordered = [j.item.url for j in interleave_hosts([job(u) for u in urls])]
+    assert ordered == [
+        "https://a.example/1",
+        "https://b.example/1",
+        "https://c.example/1",
+        "https://a.example/2",
+        "https://c.example/2",
+        "https://a.example/3",
+    ]
