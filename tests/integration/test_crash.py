@@ -123,8 +123,12 @@ def test_kill_nine_never_loses_or_corrupts(tmp_path: Path, server: LoopbackServe
     rng = random.Random(20261127)
     written = []
     for _ in range(KILLS):
+        asked = server.paths().count("/feed")
         process = fetch(crashed)
-        time.sleep(rng.uniform(0.3, 1.2))  # after start-up (~0.3 s), into the fetching
+        deadline = time.monotonic() + 30
+        while server.paths().count("/feed") == asked and time.monotonic() < deadline:
+            time.sleep(0.01)  # start-up time varies with the machine's load: wait for the work
+        time.sleep(rng.uniform(0.0, 1.2))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         check_consistent(tmp_path / "crashed")
@@ -133,7 +137,7 @@ def test_kill_nine_never_loses_or_corrupts(tmp_path: Path, server: LoopbackServe
             shutil.rmtree(tmp_path / "crashed" / "content" / "digest")
             shutil.rmtree(tmp_path / "crashed" / ".digest-cache")
     print("files after each kill:", written)
-    assert len(set(written)) >= 3  # the kills fell at different stages of the work
+    assert any(0 < n < ITEMS for n in written)  # some kills fell in the middle of the writing
     assert fetch(crashed).wait(timeout=60) == 0
     check_consistent(tmp_path / "crashed")
     got = files(tmp_path / "crashed")
