@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.errors import WriteError
 from digest.models import Article
 from digest.write import (
     choose_path,
@@ -92,7 +93,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monke
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteError, match="disk full"):
         write_atomic(path, "new")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]

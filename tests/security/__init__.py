@@ -1,0 +1,1 @@
+"""Security tests: hostile feeds and pages, paths and names, property-based checks."""
