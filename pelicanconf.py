@@ -31,7 +31,7 @@ YEAR_ARCHIVE_URL = "{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
-DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "404"]
+DIRECT_TEMPLATES = ["index", "tags", "categories", "archives", "search", "404"]
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
 
@@ -54,7 +54,13 @@ RSS_FEED_SUMMARY_ONLY = False
 
 # The digest plugin.
 PLUGIN_PATHS = [str(SITE_ROOT / "plugins")]
-PLUGINS = ["digest"]
+PLUGINS = ["digest", "sitemap"]
+
+# sitemap.xml (the pelican-sitemap plugin): every public page, but not the 404 or search pages.
+SITEMAP = {"format": "xml", "exclude": [r"^404\.html$", r"^search\.html$"]}
+
+# The theme's home page: one edition a day ("day") or a week ("week", from Monday).
+DIGEST_EDITION = "day"
 
 # The bundled demo: three made-up sites under demo/sites/, read from disk through
 # DIGEST_MIRRORS, so the demo builds with no network. Replace with your own sources.

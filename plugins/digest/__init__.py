@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from pelican import signals
+
+from .sitefeeds import get_writer, write_json_feeds
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +28,18 @@ def fetch_on_initialized(pelican: object) -> None:
         log.error("digest: fetching stopped: %s; building from what content/ holds", err)
 
 
+def index_on_finalized(pelican: object) -> None:
+    """Build the search index once the site is written (DIGEST_SEARCH, on by default)."""
+    from .search import index_site
+
+    site = pelican.settings  # type: ignore[attr-defined]
+    if site.get("DIGEST_SEARCH", True):
+        index_site(Path(pelican.output_path))  # type: ignore[attr-defined]
+
+
 def register() -> None:
     """Connect the plugin's receivers (module-level: Pelican holds them by weak reference)."""
     signals.initialized.connect(fetch_on_initialized)
-    from .sitefeeds import get_writer, write_json_feeds
-
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
+    signals.finalized.connect(index_on_finalized)

@@ -50,7 +50,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         data = Path(target).read_bytes()
         url = args.url or Path(target).resolve().as_uri()
     else:
-        with make_client(default_user_agent("")) as client:
+        local = frozenset([target]) if target.startswith("file:") else frozenset()
+        with make_client(default_user_agent(""), local_files=local) as client:
             response = fetch_url(client, target)
         data, url = response.content, args.url or response.url
     article = extract_article(data, url)

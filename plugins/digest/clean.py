@@ -6,7 +6,8 @@ The cleaner works in layers over one lxml tree:
    (donate, newsletter, paywall, share, cookie ...), from rules/structure.toml;
 2. text: blocks that pitch money, membership, a subscription or a sign-up to the reader, found by
    what they say (rules/text_<lang>.toml), plus the short button lines that go with them;
-3. site: per-site rules (FiveFilters style), which will read site_rules/ (not written yet).
+3. site: per-site rules in FiveFilters' format (site_rules/), applied by the extractor to the
+   whole page before these two run (see siterules.py).
 
 Every layer answers to one guard: an element goes only when nothing in it is a real article
 paragraph, and never when it holds much of the page's paragraph text. Paragraphs that report on
@@ -124,7 +125,7 @@ class Verdict:
     rule: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """An element's own text (without its child blocks), as the text layer sees it."""
 
@@ -341,63 +342,116 @@ def _tag(el: object) -> str | None:
     return tag.lower() if isinstance(tag, str) else None
 
 
-def _splits_inline(el: lxml.html.HtmlElement) -> bool:
+def _splits_inline(el: lxml.html.HtmlElement, tag: str | None = None) -> bool:
     """A container with no loose text: its inline children are separate lines."""
-    if _tag(el) not in CONTAINER_TAGS or (el.text or "").strip():
+    if (tag or _tag(el)) not in CONTAINER_TAGS:
         return False
-    return not any((child.tail or "").strip() for child in el)
+    text = el.text
+    if text and not text.isspace():
+        return False
+    for child in el:
+        tail = child.tail
+        if tail and not tail.isspace():
+            return False
+    return True
 
 
 def _gather(
-    el: lxml.html.HtmlElement, out: list[tuple[lxml.html.HtmlElement, str]], as_block: bool
+    el: lxml.html.HtmlElement,
+    out: list[tuple[lxml.html.HtmlElement, str]],
+    as_block: bool,
+    tag: str | None = None,
 ) -> str:
-    """Collect el's own text; el (if a block) and its child blocks are appended to `out`."""
-    parts = [el.text or ""]
-    split = as_block and _splits_inline(el)
-    for child in el:
-        tag = _tag(child)
-        if tag is None or tag in SKIP_TAGS:
-            pass
-        elif tag == "br":
-            parts.append("\n")
-        elif tag in BLOCK_TAGS or split:
-            _gather(child, out, as_block=True)
-            parts.append("\n")
-        else:
-            parts.append(_gather(child, out, as_block=False))
-        parts.append(child.tail or "")
-    text = "".join(parts)
+    """Collect el's own text; el (if a block) and its child blocks are appended to `out`, in
+    document order. The hottest loop of the cleaner: it visits every element of the page."""
+    text = el.text
+    parts = [text] if text else []
+    split = as_block and _splits_inline(el, tag)
     if as_block:
-        out.append((el, text))
-    return text
+        index = len(out)
+        out.append((el, ""))  # the place of el, before its child blocks
+    for child in el:
+        child_tag = child.tag
+        if child_tag.__class__ is str:  # not a comment or a processing instruction
+            child_tag = child_tag.lower()
+            if child_tag in SKIP_TAGS:
+                pass
+            elif child_tag == "br":
+                parts.append("\n")
+            elif split or child_tag in BLOCK_TAGS:
+                _gather(child, out, True, child_tag)
+                parts.append("\n")
+            else:
+                parts.append(_gather(child, out, False, child_tag))
+        tail = child.tail
+        if tail:
+            parts.append(tail)
+    joined = "".join(parts)
+    if as_block:
+        out[index] = (el, joined)
+    return joined
 
 
 class Tree:
-    """A parsed tree with each element's preorder span, and its text blocks in order."""
+    """A parsed tree with each element's preorder position, and its text blocks in order.
+
+    An element's span is [start, end): its own position up to the position of whatever follows
+    its subtree. Ends are found on demand, since only the few elements the layers ask about need
+    one; positions stay valid when subtrees are dropped (see prune).
+    """
 
     def __init__(self, root: lxml.html.HtmlElement) -> None:
         self.root = root
-        self.start: dict[object, int] = {}
-        self.end: dict[object, int] = {}
-        self.order: list[lxml.html.HtmlElement] = []
-        count = 0
-        for event, el in etree.iterwalk(root, events=("start", "end")):
-            if event == "start":
-                self.start[el] = count
-                self.order.append(el)
-                count += 1
-            else:
-                self.end[el] = count
+        self.order: list[lxml.html.HtmlElement] = list(root.iter())
+        self.start: dict[object, int] = {el: i for i, el in enumerate(self.order)}
+        self._end: dict[object, int] = {root: len(self.order)}
         raw: list[tuple[lxml.html.HtmlElement, str]] = []
         _gather(root, raw, as_block=True)
-        self.blocks = [Block(el, text, judge(text)) for el, text in raw if text.strip()]
-        self.blocks.sort(key=lambda b: self.start[b.el])
-        self.positions = [self.start[b.el] for b in self.blocks]
+        start = self.start
+        self.blocks = [
+            Block(el, text, judge(text)) for el, text in raw if text and not text.isspace()
+        ]
+        self.positions = [start[b.el] for b in self.blocks]
+
+    def end(self, el: lxml.html.HtmlElement) -> int:
+        """The position just past el's subtree."""
+        found = self._end.get(el)
+        if found is None:
+            node = el
+            while True:
+                following = node.getnext()
+                if following is not None and following in self.start:
+                    found = self.start[following]
+                    break
+                node = node.getparent()
+                if node is None or node is self.root:
+                    found = len(self.order)
+                    break
+                if node in self._end:
+                    found = self._end[node]
+                    break
+            self._end[el] = found
+        return found
+
+    def prune(self, spans: list[tuple[int, int]]) -> None:
+        """Forget the blocks inside dropped subtrees, given as sorted [start, end) spans."""
+        if not spans:
+            return
+        kept: list[Block] = []
+        index = 0
+        for block, position in zip(self.blocks, self.positions, strict=True):
+            while index < len(spans) and spans[index][1] <= position:
+                index += 1
+            if index < len(spans) and spans[index][0] <= position:
+                continue
+            kept.append(block)
+        self.blocks = kept
+        self.positions = [self.start[b.el] for b in kept]
 
     def block_range(self, el: lxml.html.HtmlElement) -> range:
         """Indexes of the blocks inside el (el's own included): always a contiguous range."""
         lo = bisect_left(self.positions, self.start[el])
-        hi = bisect_left(self.positions, self.end[el])
+        hi = bisect_left(self.positions, self.end(el))
         return range(lo, hi)
 
     def blocks_in(self, el: lxml.html.HtmlElement) -> Iterator[Block]:
@@ -415,7 +469,7 @@ class Tree:
         position = self.start[b]
         node = a
         while node is not None:
-            if self.start[node] <= position < self.end[node]:
+            if self.start[node] <= position < self.end(node):
                 return node
             node = node.getparent()
         return self.root
@@ -443,9 +497,11 @@ def attribute_words(value: str) -> str:
 
 def _structure_hit(el: lxml.html.HtmlElement, rules: StructureRules) -> tuple[str, str] | None:
     """The rule name and kind a container matches, if any."""
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+    attrs = dict(el.items())  # one call into lxml instead of one per attribute asked about
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return "structure:hidden", "boilerplate"
-    if _HIDDEN_STYLE.search(el.get("style") or ""):
+    style = attrs.get("style")
+    if style and _HIDDEN_STYLE.search(style):
         return "structure:hidden", "boilerplate"
     tag = _tag(el)
     if tag == "dialog":
@@ -455,7 +511,7 @@ def _structure_hit(el: lxml.html.HtmlElement, rules: StructureRules) -> tuple[st
     ):
         return "structure:tag=form", "appeal"
     for attr in rules.attributes:
-        value = el.get(attr)
+        value = attrs.get(attr)
         if value:
             found = _structure_match(value)
             if found is not None:
@@ -476,6 +532,14 @@ def _structure_match(value: str) -> tuple[str, str] | None:
     if match is None or match.lastgroup is None:
         return None
     return rules.rules[int(match.lastgroup[1:])]
+
+
+@cache
+def _candidates(rules: StructureRules) -> etree.XPath:
+    """The elements _structure_hit can match, found in one XPath: most elements of a page carry
+    none of the attributes the rules read, and are not looked at one by one."""
+    attributes = " or ".join(f"@{a}" for a in (*rules.attributes, "hidden", "aria-hidden", "style"))
+    return etree.XPath(f"descendant::*[{attributes} or self::dialog or self::form]")
 
 
 def _protected(el: lxml.html.HtmlElement, rules: StructureRules) -> bool:
@@ -516,11 +580,11 @@ def structure_layer(tree: Tree, url: str, kinds: frozenset[str] = ALL_KINDS) -> 
     removed: list[Removal] = []
     targets: list[lxml.html.HtmlElement] = []
     skip_until = -1
-    for el in tree.order:
+    for el in _candidates(rules)(tree.root):
         if tree.start[el] < skip_until:
             continue
         tag = _tag(el)
-        if tag is None or tag in NEVER_REMOVED or el is tree.root:
+        if tag is None or tag in NEVER_REMOVED:
             continue
         hit = _structure_hit(el, rules)
         if hit is None or _protected(el, rules) or _inline_in_text(el):
@@ -536,7 +600,8 @@ def structure_layer(tree: Tree, url: str, kinds: frozenset[str] = ALL_KINDS) -> 
             removed.append(Removal(text=text, rule=rule))
             log.debug("%s: removed %s: %.80s", url, rule, text)
         targets.append(el)
-        skip_until = tree.end[el]
+        skip_until = tree.end(el)
+    tree.prune([(tree.start[el], tree.end(el)) for el in targets])
     for el in targets:
         el.drop_tree()
     return removed
@@ -654,22 +719,6 @@ def text_layer(tree: Tree, url: str) -> list[Removal]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Layer 3: per-site rules
-# ---------------------------------------------------------------------------------------------
-
-
-def site_layer(root: lxml.html.HtmlElement, url: str) -> list[Removal]:
-    """Per-site rules, FiveFilters ftr-site-config style (`strip:` XPath, `strip_id_or_class:`).
-
-    The place for the third layer: it will look up the rules file for url's host in site_rules/,
-    drop what they name (as "site:<host>:<xpath>" removals) and run after the two generic layers.
-    Until those rules exist it removes nothing.
-    """
-    del root, url
-    return []
-
-
-# ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
 
@@ -715,8 +764,7 @@ def clean_tree(
     top = body if body is not None else root
     tree = Tree(top)
     removed = structure_layer(tree, url, kinds)
-    removed += text_layer(Tree(top) if removed else tree, url)
-    removed += site_layer(top, url)
+    removed += text_layer(tree, url)
     if removed:
         log.info("%s: removed %d appeal or boilerplate blocks", url, len(removed))
     return removed

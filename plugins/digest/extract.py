@@ -22,10 +22,11 @@ from lxml import etree
 from readability import Document
 from readability.readability import Unparseable
 
-from .clean import clean_tree, parse_html, serialize
+from .clean import ALL_KINDS, clean_tree, parse_html, tag_set
 from .errors import ExtractError
 from .models import ExtractedArticle, Removal
-from .sanitize import absolute_url, html_to_text, sanitize_html, strip_tracking
+from .sanitize import absolute_url, html_to_text, sanitize_tree, strip_tracking
+from .siterules import SiteRules, SiteRuleSet, read_site_metadata, select_body, strip_elements
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ", " » ", " / 
 _PAGE_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _NOT_WORD = re.compile(r"[\W_]+")
+APPEALS_ONLY = frozenset({"appeal"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,33 +345,188 @@ def drop_title_heading(root: lxml.html.HtmlElement, title: str) -> None:
             return
 
 
+# Words a byline or dateline line may hold besides the author's names, the numbers of a date and
+# month names: what "By X · 26 November 2026, 21:30 · Updated 22:15" is made of.
+_META_WORDS = tag_set(
+    """by and with for from in on at of the published posted updated last modified written
+    words photos text reporting am pm utc gmt bst cet cest eet eest est edt cst cdt pst pdt z
+    от и в обновлено опубликовано автор текст фото"""
+)
+_MONTHS = tag_set(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday mon tue tues wed thu thur thurs fri sat sun января февраля марта апреля мая
+    июня июля августа сентября октября ноября декабря"""
+)
+_NUMERIC_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)?")
+# Only this many lines at the top of the body are looked at, each at most this long.
+META_LINES = 3
+META_MAX_CHARS = 120
+# Where the top of the article ends: a picture, a list, a quote, a table.
+_META_STOP = tag_set(
+    "img figure picture video audio table ul ol dl blockquote pre iframe object embed"
+)
+_LINE_BLOCKS = tag_set(
+    """address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6
+    header hgroup li main nav ol p pre section table ul"""
+)
+
+
+def _meta_kind(text: str, names: frozenset[str]) -> str | None:
+    """ "byline" or "dateline" when a short line holds only the author's names, a date and the
+    small words around them; None for anything else."""
+    if len(text) > META_MAX_CHARS:
+        return None
+    named = dated = False
+    for word in _comparable(text).split():
+        if word in names:
+            named = True
+        elif word in _MONTHS:
+            dated = True
+        elif not (_ORDINAL.fullmatch(word) or word in _META_WORDS):
+            return None
+    dated = dated or bool(_NUMERIC_DATE.search(text))
+    if named:
+        return "byline"
+    return "dateline" if dated else None
+
+
+def _top_lines(el: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement | None]:
+    """The lines at the top of a body in order: elements holding no block; None where the top
+    ends (loose text between blocks, a picture, a list)."""
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else None
+        if tag is None:
+            continue
+        if tag in _META_STOP:
+            yield None
+            return
+        if not (child.text or "").strip() and any(
+            isinstance(c.tag, str) and c.tag in _LINE_BLOCKS for c in child
+        ):
+            yield from _top_lines(child)
+        else:
+            yield child
+        if (child.tail or "").strip():
+            yield None
+            return
+
+
+def drop_meta_lines(root: lxml.html.HtmlElement, article: ExtractedArticle) -> list[Removal]:
+    """Remove byline and dateline lines at the very top of the body: the theme shows both.
+
+    Conservative: only the first few short lines, each holding nothing but the extracted
+    author's names, a date and the small words that join them ("By", "Updated", "·"). The first
+    line that is anything else ends the search.
+    """
+    names = frozenset(w for w in _comparable(article.byline).split() if w not in _META_WORDS)
+    if (root.text or "").strip():
+        return []
+    removed: list[Removal] = []
+    for line in _top_lines(root):
+        if line is None or len(removed) >= META_LINES:
+            break
+        text = " ".join(line.text_content().split())
+        if not text:
+            if line.find(".//img") is not None:
+                break
+            continue
+        kind = _meta_kind(text, names)
+        if kind is None or line.find(".//img") is not None:
+            break
+        removed.append(Removal(text=text, rule=f"meta:{kind}"))
+        line.drop_tree()
+    return removed
+
+
 def _finish(
-    body: lxml.html.HtmlElement, url: str, article: ExtractedArticle, removed: list[Removal]
+    body: lxml.html.HtmlElement,
+    url: str,
+    article: ExtractedArticle,
+    removed: list[Removal],
+    kinds: frozenset[str] = ALL_KINDS,
+    base_url: str | None = None,
 ) -> ExtractedArticle:
     """Clean a body tree, sanitize it and fill in the article's html, text and removals."""
-    removed = removed + clean_tree(body, url)
+    removed = removed + clean_tree(body, url, kinds=kinds)
     drop_title_heading(body, article.title)
-    article.html = sanitize_html(serialize(body, document=False), url)
+    removed += drop_meta_lines(body, article)
+    article.html = sanitize_tree(body, base_url or url)
     article.text = html_to_text(article.html)
     article.removed = removed
     return article
 
 
-def extract_article(html: str | bytes, url: str) -> ExtractedArticle:
-    """The article of a fetched page: metadata, cleaned and sanitized body, removals."""
-    root = parse_page(html, url)
-    article = read_metadata(root, url)
-    # Before readability only appeals go: site furniture (share bars, related links, comments)
-    # is readability's own business, and taking it out early changes which container it picks
-    # on some pages. After readability, everything goes.
-    removed = clean_tree(root, url, kinds=frozenset({"appeal"}))
+def _base_url(root: lxml.html.HtmlElement, url: str) -> str:
+    """The page's <base href> made absolute, else its own URL: what its links are relative to."""
+    head = root.find("head")
+    base = head.find("base") if head is not None else None
+    href = base.get("href") if base is not None else None
+    return (absolute_url(href, url) or url) if href else url
+
+
+def _readability_body(root: lxml.html.HtmlElement, url: str) -> lxml.html.HtmlElement:
+    """readability's choice of the article, parsed.
+
+    readability gets no URL: with one it rewrites every link of the whole page absolute, which
+    costs a tenth of the run, while the sanitizer does it for the few links of the article.
+    """
     try:
-        summary = Document(root, url=url).summary(html_partial=True)
+        summary = Document(root).summary(html_partial=True)
     except Unparseable as err:
         raise ExtractError(f"{url}: readability could not read the page: {err}") from err
     if not summary or not summary.strip():
         raise ExtractError(f"{url}: readability found no article")
-    _finish(parse_html(summary, url), url, article, removed)
+    return parse_html(summary, url)
+
+
+def _site_metadata(
+    rules: SiteRules, root: lxml.html.HtmlElement, article: ExtractedArticle, url: str
+) -> None:
+    """Let a site's title, author and date lines override what the page says of itself."""
+    found = read_site_metadata(rules, root, url)
+    if found.title:
+        article.title = clean_title(found.title, article.site_name)
+    if found.authors:
+        article.byline = ", ".join(found.authors)
+    published = parse_date(found.date, url) if found.date else None
+    if published is not None:
+        article.published = published
+
+
+def extract_article(
+    html: str | bytes, url: str, site_rules: SiteRuleSet | None = None
+) -> ExtractedArticle:
+    """The article of a fetched page: metadata, cleaned and sanitized body, removals.
+
+    With site rules for the page's host, their metadata lines win, their strip lines go first,
+    and their body lines choose the article; readability chooses it when they find nothing.
+    """
+    root = parse_page(html, url)
+    article = read_metadata(root, url)
+    base_url = _base_url(root, url)
+    rules = site_rules.for_url(url) if site_rules is not None else None
+    removed: list[Removal] = []
+    body: lxml.html.HtmlElement | None = None
+    kinds = ALL_KINDS
+    if rules is not None:
+        _site_metadata(rules, root, article, url)
+        removed += strip_elements(rules, root, url)
+        body = select_body(rules, root, url)
+        if body is None and rules.body:
+            if not rules.autodetect_on_failure:
+                raise ExtractError(f"{url}: no body line of {rules.path.name} matches the page")
+            log.info("%s: no body line of %s matches; readability decides", url, rules.path.name)
+        if body is not None and not rules.prune:
+            kinds = APPEALS_ONLY
+    if body is None:
+        # Before readability only appeals go: site furniture (share bars, related links,
+        # comments) is readability's own business, and taking it out early changes which
+        # container it picks on some pages. After readability, everything goes.
+        removed += clean_tree(root, url, kinds=APPEALS_ONLY)
+        body = _readability_body(root, url)
+    _finish(body, url, article, removed, kinds, base_url)
     if not article.text.strip():
         raise ExtractError(f"{url}: no article text left after cleaning")
     log.debug("%s: %d characters, %d removals", url, len(article.text), len(article.removed))

@@ -20,6 +20,17 @@ log = logging.getLogger(__name__)
 TOLERATED_BOZO = (feedparser.CharacterEncodingOverride,)
 
 
+def web_url(value: str) -> str:
+    """The URL when it is http(s) and free of control characters, else "": a feed's links are
+    published as the source's and the original's links, so javascript: and the like never are."""
+    value = value.strip()
+    if not value.lower().startswith(("http://", "https://")):
+        return ""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return ""
+    return value
+
+
 def _to_datetime(parsed: time.struct_time | None) -> datetime | None:
     """feedparser gives UTC struct_time values; make them aware datetimes."""
     if not parsed:
@@ -73,7 +84,7 @@ def parse_feed(content: bytes, url: str, source: Source) -> Feed:
     warnings: list[str] = []
     items: list[FeedItem] = []
     for position, entry in enumerate(parsed.entries):
-        link = str(entry.get("link") or "").strip()
+        link = web_url(str(entry.get("link") or ""))
         title = _plain_title(entry.get("title_detail"), str(entry.get("title") or ""))
         guid = str(entry.get("id") or link).strip()
         if not link and not guid:
@@ -104,7 +115,7 @@ def parse_feed(content: bytes, url: str, source: Source) -> Feed:
     return Feed(
         url=url,
         title=_plain_title(feed.get("title_detail"), str(feed.get("title") or "")),
-        site_url=str(feed.get("link") or "").strip(),
+        site_url=web_url(str(feed.get("link") or "")),
         items=tuple(items),
         warnings=tuple(warnings),
     )

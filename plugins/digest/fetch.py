@@ -43,6 +43,11 @@ class Response:
         return self.status == 304
 
 
+def _file_key(url: str) -> str:
+    """A file URL's path, the same however its host part is written."""
+    return url2pathname(urlsplit(url).path)
+
+
 def local_path(url: str, mirrors: Mapping[str, Path]) -> Path | None:
     """The file a file:// or mirrored URL stands for; None for a URL of the network."""
     if url.startswith("file:"):
@@ -62,9 +67,15 @@ def local_path(url: str, mirrors: Mapping[str, Path]) -> Path | None:
 class LocalTransport(httpx.BaseTransport):
     """Serves file:// URLs and mirrored URL prefixes from disk; everything else goes on the wire."""
 
-    def __init__(self, mirrors: Mapping[str, Path], network: httpx.BaseTransport) -> None:
+    def __init__(
+        self,
+        mirrors: Mapping[str, Path],
+        network: httpx.BaseTransport,
+        local_files: frozenset[str] = frozenset(),
+    ) -> None:
         self.mirrors = dict(mirrors)
         self.network = network
+        self.local_files = frozenset(_file_key(url) for url in local_files)
 
     def local_path(self, url: str) -> Path | None:
         """The file a URL stands for, or None when the URL is not local."""
@@ -72,7 +83,12 @@ class LocalTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Read the file behind a local URL, as an HTTP server would answer it."""
-        path = self.local_path(str(request.url))
+        url = str(request.url)
+        if url.startswith("file:") and _file_key(url) not in self.local_files:
+            # Only the configured file:// feeds are read: a feed's links or a redirect must
+            # never publish the machine's own files.
+            return httpx.Response(403, content=b"file URLs are not fetched", request=request)
+        path = self.local_path(url)
         if path is None:
             return self.network.handle_request(request)
         if not path.is_file():
@@ -92,11 +108,16 @@ def make_client(
     timeout: float = 20.0,
     max_redirects: int = 10,
     mirrors: Mapping[str, Path] | None = None,
+    local_files: frozenset[str] = frozenset(),
 ) -> httpx.Client:
-    """One client per run: connection reuse, compression and the Digest User-Agent."""
+    """One client per run: connection reuse, compression and the Digest User-Agent.
+
+    `local_files` are the file:// URLs the client may read (the configured file feeds); any
+    other file:// URL, reached by a link or a redirect, is refused.
+    """
     network = httpx.HTTPTransport(retries=1)
     return httpx.Client(
-        transport=LocalTransport(mirrors or {}, network),
+        transport=LocalTransport(mirrors or {}, network, local_files),
         headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,

@@ -33,7 +33,7 @@ from .errors import (
     WriteError,
 )
 from .extract import extract_article, extract_from_feed_content
-from .feeds import parse_feed
+from .feeds import parse_feed, web_url
 from .fetch import HostGate, Response, RetryPolicy, fetch_url, make_client
 from .images import IMAGE_FOLDER, drop_images, file_stem, image_urls, point_images, prepare_image
 from .jsonfeed import looks_like_json_feed, parse_json_feed
@@ -513,8 +513,8 @@ def build_article(
         category=source.category or source.name,
         summary=summarize(summary_source, summary_words),
         source_name=source.name,
-        source_url=source.site_url or feed.site_url,
-        original_url=strip_tracking(item.url) if item.url else "",
+        source_url=web_url(source.site_url) or feed.site_url,
+        original_url=strip_tracking(item.url) if web_url(item.url) else "",
         lead_image=lead_image,
         note=note,
         reading_time=max(1, round(len(extracted.text.split()) / WORDS_PER_MINUTE)),
@@ -654,7 +654,11 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
     with (
         Store(settings.state_path) as store,
         make_client(
-            settings.user_agent, settings.timeout, settings.max_redirects, settings.mirrors
+            settings.user_agent,
+            settings.timeout,
+            settings.max_redirects,
+            settings.mirrors,
+            frozenset(s.feed_url for s in sources if s.feed_url.startswith("file:")),
         ) as client,
         ThreadPoolExecutor(settings.workers, thread_name_prefix="digest") as pool,
     ):

@@ -263,14 +263,26 @@ def _drop_forms(root: lxml.html.HtmlElement) -> None:
 
 
 def _drop_empty(root: lxml.html.HtmlElement) -> None:
-    """Remove elements left with no text and no image, innermost first."""
-    for el in reversed(list(root.iterdescendants())):
+    """Remove elements left with no text and no image, innermost first.
+
+    One pass from the last element back: each element's children are decided before it, so
+    whether it holds anything is known from its own text, its children's tails and marks.
+    """
+    elements = list(root.iterdescendants())
+    filled: dict[lxml.html.HtmlElement, bool] = {}
+    for el in reversed(elements):
         tag = _tag(el)
-        if tag not in _EMPTY_DROPPABLE and tag not in _EMPTY_INLINE:
+        if tag is None:  # a comment says nothing, whatever its text
+            filled[el] = False
             continue
-        if el.xpath("string()").strip() or any(
-            _tag(d) in _KEEPS_EMPTY for d in el.iterdescendants()
-        ):
+        full = tag in _KEEPS_EMPTY or bool((el.text or "").strip())
+        if not full:
+            for child in el:
+                if filled.get(child, True) or (child.tail or "").strip():
+                    full = True
+                    break
+        filled[el] = full
+        if full or (tag not in _EMPTY_DROPPABLE and tag not in _EMPTY_INLINE):
             continue
         if tag in _EMPTY_INLINE:
             el.drop_tag()
@@ -322,7 +334,15 @@ def sanitize_html(html: str, base_url: str) -> str:
     """Article HTML safe to publish: allowed markup only, absolute URLs, no trackers."""
     if not html or not html.strip():
         return ""
-    root = _fragment(html)
+    return sanitize_tree(_fragment(html), base_url)
+
+
+def sanitize_tree(root: lxml.html.HtmlElement, base_url: str) -> str:
+    """sanitize_html for content already parsed (root's children; root's own tag left out).
+
+    The tree is changed in place: the extractor hands over its cleaned tree, which saves
+    writing it out and parsing it again.
+    """
     _drop_forms(root)
     for el in list(root.iter(*DROP_WITH_CONTENT - {"noscript"})):
         el.drop_tree()
@@ -337,7 +357,7 @@ def sanitize_html(html: str, base_url: str) -> str:
     root = _unwrap_top(root)
     _trim_rules(root)
     cleaned = _CLEANER.clean(_inner_html(root)).strip()
-    log.debug("%s: sanitized %d -> %d characters", base_url, len(html), len(cleaned))
+    log.debug("%s: sanitized to %d characters", base_url, len(cleaned))
     return cleaned
 
 

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_TAG_RULES": {},
     "DIGEST_TAG_ALIASES": {},
     "DIGEST_FEED_CONTENT": "full",
+    "DIGEST_SEARCH": True,
+    "DIGEST_EDITION": "day",
 }
 FEED_CONTENT_MODES = ("full", "summary", "link")
 IMAGE_MODES = ("local", "remote", "none")

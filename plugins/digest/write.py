@@ -57,7 +57,9 @@ def render(article: Article) -> str:
         ("category", article.category),
         ("tags", ", ".join(article.tags)),
         ("authors", ", ".join(article.authors)),
-        ("summary", article.summary),
+        # Pelican reads the summary as HTML: store the plain text as HTML text (escaped once here,
+        # once more for the attribute below), so markup in a feed's summary stays words.
+        ("summary", escape(article.summary, quote=False)),
         ("source", article.source_name),
         ("source_url", article.source_url),
         ("original_url", article.original_url),

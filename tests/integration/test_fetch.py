@@ -69,14 +69,20 @@ def test_mirrors_and_file_urls_are_read_from_disk(tmp_path: Path) -> None:
     (tmp_path / "site" / "index.html").write_text("home")
     (tmp_path / "site" / "news" / "a.html").write_text("story")
     (tmp_path / "secret.txt").write_text("outside")
+    (tmp_path / "feed.xml").write_text("<rss/>")
     mirrors = {"https://offline.example/": tmp_path / "site"}
-    with make_client("t", mirrors=mirrors) as client:
+    allowed = frozenset([(tmp_path / "feed.xml").as_uri()])
+    with make_client("t", mirrors=mirrors, local_files=allowed) as client:
         assert fetch_url(client, "https://offline.example/news/a.html").content == b"story"
         assert fetch_url(client, "https://offline.example/").content == b"home"
-        assert fetch_url(client, (tmp_path / "secret.txt").as_uri()).content == b"outside"
+        assert fetch_url(client, (tmp_path / "feed.xml").as_uri()).content == b"<rss/>"
         with pytest.raises(FetchError) as caught:
             fetch_url(client, "https://offline.example/../secret.txt")
         assert caught.value.status == 404
+        # Any other file, asked for directly or through a link, is refused.
+        with pytest.raises(FetchError) as caught:
+            fetch_url(client, (tmp_path / "secret.txt").as_uri())
+        assert caught.value.status == 403
 
 
 def test_the_loopback_guard_refuses_other_addresses() -> None:

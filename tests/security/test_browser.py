@@ -220,7 +220,6 @@ def test_article_and_index_pages_run_nothing(browsed: dict[str, PageReport]) -> 
     assert not any(found.values()), summarize(found)
 
 
-@pytest.mark.xfail(strict=True, reason="F2 and F4: summaries and tag names run as HTML")
 def test_summary_lists_run_nothing(browsed: dict[str, PageReport]) -> None:
     found = {n: r.ran_something() for n, r in browsed.items() if is_list_page(n)}
     assert not any(found.values()), summarize(found)
@@ -246,7 +245,7 @@ def test_no_request_leaves_for_an_unknown_host(
     assert not any(found.values()), summarize(found)
 
 
-@pytest.mark.xfail(strict=True, reason="F5 and F2: remote images, hostile styles in summaries")
+@pytest.mark.xfail(strict=True, reason="F5: images that could not be copied stay remote")
 def test_no_request_leaves_the_site(browsed: dict[str, PageReport]) -> None:
     found = {n: r.foreign for n, r in browsed.items()}
     assert not any(found.values()), summarize(found)

@@ -53,11 +53,7 @@ def settings_for(site: Path, sources: list[dict[str, object]], **extra: object) 
     "robots",
     [
         pytest.param(True, id="robots-on"),
-        pytest.param(
-            False,
-            id="robots-off",
-            marks=pytest.mark.xfail(strict=True, reason="F7: file:// item links read local files"),
-        ),
+        pytest.param(False, id="robots-off"),
     ],
 )
 def test_item_links_never_read_local_files(tmp_path: Path, robots: bool) -> None:
@@ -85,7 +81,6 @@ def test_item_links_never_read_local_files(tmp_path: Path, robots: bool) -> None
     assert not leaked(site)
 
 
-@pytest.mark.xfail(strict=True, reason="F7: a redirect to file:// reads a local file")
 def test_redirects_never_reach_local_files(tmp_path: Path) -> None:
     """A page or an image that redirects to file:// is a failed fetch, not a read: with the
     default settings, robots.txt honoured."""

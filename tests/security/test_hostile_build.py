@@ -144,19 +144,16 @@ def test_no_page_or_feed_holds_script_handlers_or_dangerous_urls(
     assert not unknown, listing(unknown)
 
 
-@pytest.mark.xfail(strict=True, reason="F2: summaries reach readers as raw HTML (SECURITY.md)")
 def test_summaries_are_shown_as_text(violations: list[Violation]) -> None:
     found = [v for v in violations if summary_markup(v)]
     assert not found, listing(found)
 
 
-@pytest.mark.xfail(strict=True, reason="F3: a feed's javascript: channel link is published")
 def test_source_links_are_web_addresses(violations: list[Violation]) -> None:
     found = [v for v in violations if channel_link(v)]
     assert not found, listing(found)
 
 
-@pytest.mark.xfail(strict=True, reason="F4: a tag name closes <title> on its tag page")
 def test_tag_names_stay_in_the_title(violations: list[Violation]) -> None:
     found = [v for v in violations if tag_title(v)]
     assert not found, listing(found)
@@ -392,7 +389,6 @@ def test_control_characters_never_cost_an_article(tmp_path: Path) -> None:
     assert report.sources[0].new == 1, report.summary_lines()
 
 
-@pytest.mark.xfail(strict=True, reason="F3: with robots off, a javascript: item link is published")
 def test_item_links_are_web_addresses_even_without_robots(tmp_path: Path) -> None:
     """The shared build honours robots.txt, whose check happens to refuse non-http links; a
     source with "robots": False must not publish a javascript: link as "Read the original"."""

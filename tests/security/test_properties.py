@@ -383,7 +383,6 @@ def test_feeds_become_content_files_pelican_reads(data: bytes) -> None:
             assert_safe(content)
 
 
-@pytest.mark.xfail(strict=True, reason="F2: Pelican reads the summary metadata as HTML")
 @given(TEXT)
 @example("<script>alert(1)</script>")
 @example("a < b & c > d")

@@ -17,9 +17,12 @@ from digest.clean import (
     BUTTON,
     MAYBE,
     REAL,
+    Tree,
     find_appeals,
     judge,
+    parse_html,
     remove_appeals,
+    structure_layer,
     structure_rules,
     text_rules,
 )
@@ -187,6 +190,38 @@ def test_golden_page_find_appeals(name: str) -> None:
         assert removed
     for removal in removed:
         assert removal.rule.split(":")[0] in {"structure", "text", "site"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The tree the layers share
+# ---------------------------------------------------------------------------------------------
+
+
+def golden_body(name: str) -> object:
+    page, spec = load_case(name)
+    root = parse_html(page, str(spec["url"]))
+    body = root.find("body")
+    return body if body is not None else root
+
+
+@pytest.mark.parametrize("name", golden_cases())
+def test_tree_spans_are_the_subtrees(name: str) -> None:
+    tree = Tree(golden_body(name))
+    for el in tree.order:
+        assert tree.end(el) == tree.start[el] + sum(1 for _ in el.iter())
+
+
+@pytest.mark.parametrize("name", golden_cases())
+def test_tree_after_structure_removals_is_the_tree_built_again(name: str) -> None:
+    """The text layer works on the structure layer's tree, pruned rather than rebuilt."""
+    top = golden_body(name)
+    tree = Tree(top)
+    structure_layer(tree, URL)
+    fresh = Tree(top)
+    kept = [(b.el, flat(b.text), b.verdict) for b in tree.blocks]
+    assert kept == [(b.el, flat(b.text), b.verdict) for b in fresh.blocks]
+    for block in fresh.blocks:
+        assert list(tree.block_range(block.el)) == list(fresh.block_range(block.el))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -287,6 +287,102 @@ def test_appeals_go_before_and_after_readability() -> None:
     assert "text:en:newsletter" in rules
 
 
+def test_links_follow_the_pages_base_href() -> None:
+    head = '<title>T</title><base href="https://cdn.paper.example/archive/">'
+    body = BODY + '<p>Read <a href="plan.pdf">the plan</a> and <a href="/x">more</a>.</p>'
+    article = extract_article(page(head, body), URL)
+    assert 'href="https://cdn.paper.example/archive/plan.pdf"' in article.html
+    assert 'href="https://cdn.paper.example/x"' in article.html
+
+
+# ---------------------------------------------------------------------------------------------
+# Byline and dateline lines at the top of the body
+# ---------------------------------------------------------------------------------------------
+
+META_HEAD = (
+    '<meta name="author" content="Callum Drysdale">'
+    '<meta property="article:published_time" content="2026-11-26T21:30:00+01:00">'
+)
+
+
+def top_lines(*lines: str) -> str:
+    """A body that starts with the given lines."""
+    return "".join(f"<p>{line}</p>" for line in lines) + BODY
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("By Callum Drysdale", "26 November 2026, 21:30 · Updated 22:15"),
+        ('By <a href="/a/cd">Callum Drysdale</a> &middot; 26 Nov 2026',),
+        ("<time datetime='2026-11-26'>Thursday 26 November 2026</time>",),
+        ("Published 2026-11-26 21:30 UTC", "Callum Drysdale"),
+        ("Updated on November 27th, 2026 at 9:05 am",),
+        ("26.11.2026",),
+    ],
+)
+def test_leading_byline_and_date_lines_are_dropped(lines: tuple[str, ...]) -> None:
+    article = extract_article(page(META_HEAD, top_lines(*lines)), URL)
+    assert article.text.startswith("The finance committee approved")
+    kinds = [r.rule for r in article.removed if r.rule.startswith("meta:")]
+    assert len(kinds) == len(lines)
+    assert set(kinds) <= {"meta:byline", "meta:dateline"}
+
+
+def test_byline_and_dateline_in_one_header_block() -> None:
+    header = (
+        "<header><h1>Budget passes</h1><p class='by'>By Callum Drysdale</p>"
+        "<div><span>26 November 2026</span> <span>21:30</span></div></header>"
+    )
+    head = META_HEAD + '<meta property="og:title" content="Budget passes">'
+    article = extract_article(page(head, header + BODY), URL)
+    assert article.text.startswith("The finance committee approved")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Someone Else",  # not the extracted byline
+        "By the harbour wall",
+        "Updated 22 November: added the washing notes.",
+        "In 2026",
+        "Callum Drysdale reports from the town hall, where the vote ended after midnight.",
+        "By 5am water had topped the old harbour wall near the lifeboat station.",
+        "12",
+    ],
+)
+def test_other_short_lines_at_the_top_stay(line: str) -> None:
+    article = extract_article(page(META_HEAD, top_lines(line)), URL)
+    assert flat(article.text).startswith(flat(line))
+    assert not any(r.rule.startswith("meta:") for r in article.removed)
+
+
+def test_only_the_very_top_is_looked_at() -> None:
+    body = BODY + "<p>By Callum Drysdale</p><p>26 November 2026</p>"
+    article = extract_article(page(META_HEAD, body), URL)
+    assert flat(article.text).endswith("By Callum Drysdale 26 November 2026")
+
+
+def test_a_picture_ends_the_top() -> None:
+    body = (
+        '<figure><img src="/p.jpg" width="800" height="500"><figcaption>The chamber.'
+        "</figcaption></figure><p>By Callum Drysdale</p>" + BODY
+    )
+    article = extract_article(page(META_HEAD, body), URL)
+    assert "By Callum Drysdale" in article.text
+
+
+def test_a_byline_without_a_known_author_stays() -> None:
+    head = '<meta property="article:published_time" content="2026-11-26T21:30:00+01:00">'
+    article = extract_article(page(head, top_lines("By Callum Drysdale", "26 Nov 2026")), URL)
+    assert article.text.startswith("By Callum Drysdale")
+
+
+def test_extract_article_without_site_rules_is_unchanged() -> None:
+    html = page("<title>T</title>")
+    assert extract_article(html, URL).html == extract_article(html, URL, site_rules=None).html
+
+
 @pytest.mark.parametrize(
     "html",
     [b"", b"   ", "<html><head><title>Empty</title></head><body><div></div></body></html>"],
@@ -358,5 +454,8 @@ def test_golden_page_extract(name: str) -> None:
         position = found + 1
     for sentence in spec["remove"]:
         assert flat(sentence) not in text, f"appeal left: {sentence[:70]!r}"
+    # Byline and dateline lines at the top that the page's metadata already gives.
+    for line in spec.get("meta_lines", []):
+        assert flat(line) not in text, f"byline or dateline left: {line!r}"
     assert "<script" not in article.html
     assert " class=" not in article.html

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
-from digest.sanitize import LINK_REL, html_to_text, sanitize_html, strip_tracking
+from digest.sanitize import LINK_REL, html_to_text, sanitize_html, sanitize_tree, strip_tracking
 
 BASE = "https://news.example.org/world/2024/story.html"
 
@@ -178,6 +179,44 @@ def test_text_is_escaped_not_interpreted() -> None:
 
 def test_leading_and_trailing_rules_go() -> None:
     assert sanitize_html("<hr><p>a</p><hr><p>b</p><hr><br>", BASE) == "<p>a</p><hr><p>b</p>"
+
+
+@pytest.mark.parametrize(
+    ("dirty", "clean"),
+    [
+        ("<div><!-- a comment is not text --></div><p>a</p>", "<p>a</p>"),
+        ("<div><p><span> </span></p><ul><li></li><li> </li></ul></div><p>a</p>", "<p>a</p>"),
+        ("<section><div><p><br></p></div></section><p>a</p>", "<p>a</p>"),
+        (
+            '<div><p><img src="/i.png" alt=""></p></div>',
+            '<p><img src="https://news.example.org/i.png" alt=""></p>',
+        ),
+        ("<p>a<span></span> b</p>", "<p>a b</p>"),
+        ("<p><b><i></i></b>tail</p>", "<p>tail</p>"),
+        ("<div><div></div>loose text</div>", "loose text"),
+        ("<ul><li>one</li><li></li></ul>", "<ul><li>one</li></ul>"),
+        (
+            "<p>x</p><table><tr><td></td></tr></table>",
+            "<p>x</p><table><tbody><tr><td></td></tr></tbody></table>",
+        ),
+    ],
+)
+def test_empty_shells_go_and_content_stays(dirty: str, clean: str) -> None:
+    assert sanitize_html(dirty, BASE) == clean
+
+
+def test_sanitize_tree_is_sanitize_html_on_a_parsed_tree() -> None:
+    markup = (
+        '<div><h1>T</h1><p>See <a href="/a?utm_source=x" onclick="x()">a</a>.</p>'
+        '<script>x()</script><form><input type="email"></form><p></p>'
+        '<img data-src="/photo.jpg" src="data:image/gif;base64,R0lGOD"></div>'
+    )
+    tree = lxml.html.fragment_fromstring(markup, create_parent="div")
+    assert sanitize_tree(tree, BASE) == sanitize_html(markup, BASE)
+    assert sanitize_html(markup, BASE) == (
+        '<h2>T</h2><p>See <a href="https://news.example.org/a" rel="noopener noreferrer '
+        'nofollow">a</a>.</p><img src="https://news.example.org/photo.jpg">'
+    )
 
 
 def test_empty_input() -> None:

@@ -1,0 +1,326 @@
+"""The scale benchmark's web: the generated sites on 127.0.0.1, one port (one host) per source.
+
+It runs in a process of its own (`python benchmarks/server.py ROOT`, or ServerProcess from the
+benchmark), so serving never competes for the measured process's GIL. Every response waits
+`latency` seconds first (the round trip and server time of a real site), ETags are content
+hashes and If-None-Match gets a 304, text is gzipped when asked, and each request is counted
+by kind (feed, article, image, robots, other), status, source and path, with the body bytes
+sent. A control port (no latency) answers GET /stats and GET /reset with JSON.
+
+Only loopback addresses are served: the benchmark never touches the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+
+LOOPBACK = "127.0.0.1"
+BASE = "__BASE__"  # sitegen.BASE: written where the server's address belongs
+TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+TEXT = (".xml", ".html", ".txt", ".svg")
+
+
+def kind_of(path: str) -> str:
+    """What a request is for, by path: the benchmark's checks count articles apart."""
+    if path.endswith(".xml"):
+        return "feed"
+    if path == "/robots.txt":
+        return "robots"
+    if path.startswith("/articles/"):
+        return "article"
+    if path.startswith("/img/"):
+        return "image"
+    return "other"
+
+
+class Counters:
+    """Requests and bytes, by kind, status, source and path; shared by every handler thread."""
+
+    def __init__(self, sources: int) -> None:
+        self.lock = threading.Lock()
+        self.sources = sources
+        self.reset()
+
+    def reset(self) -> None:
+        """Start counting from zero (between the benchmark's steps)."""
+        self.requests = 0
+        self.bytes = 0  # body bytes on the wire (after gzip)
+        self.raw_bytes = 0  # body bytes before gzip
+        self.kinds: Counter[str] = Counter()
+        self.kind_bytes: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.kind_statuses: Counter[str] = Counter()
+        self.per_source = [0] * self.sources
+        # first and last start of each source's requests other than its feed: its busy span
+        self.spans: list[list[float]] = [[] for _ in range(self.sources)]
+        self.paths: Counter[str] = Counter()
+        self.active = 0
+        self.most_active = 0
+
+    def add(self, source: int, path: str, status: int, sent: int, raw: int, started: float) -> None:
+        """Count one answered request; `started` (monotonic) dates each source's busy span."""
+        kind = kind_of(path)
+        with self.lock:
+            span = self.spans[source]
+            if kind != "feed" and span:
+                span[0], span[1] = min(span[0], started), max(span[1], started)
+            elif kind != "feed":
+                span.extend((started, started))
+            self.requests += 1
+            self.bytes += sent
+            self.raw_bytes += raw
+            self.kinds[kind] += 1
+            self.kind_bytes[kind] += sent
+            self.statuses[str(status)] += 1
+            self.kind_statuses[f"{kind}:{status}"] += 1
+            self.per_source[source] += 1
+            self.paths[f"{source}:{path}"] += 1
+
+    def snapshot(self, paths: bool) -> dict[str, object]:
+        """The counts as JSON-ready data."""
+        with self.lock:
+            data: dict[str, object] = {
+                "requests": self.requests,
+                "bytes": self.bytes,
+                "raw_bytes": self.raw_bytes,
+                "kinds": dict(self.kinds),
+                "kind_bytes": dict(self.kind_bytes),
+                "statuses": dict(self.statuses),
+                "kind_statuses": dict(self.kind_statuses),
+                "per_source": list(self.per_source),
+                "spans": [list(span) for span in self.spans],
+                "now": time.monotonic(),
+                "most_active": self.most_active,
+            }
+            if paths:
+                data["paths"] = dict(self.paths)
+            return data
+
+
+def make_site_handler(
+    folder: Path, source: int, base: str, counters: Counters, latency: float, use_gzip: bool
+) -> type[BaseHTTPRequestHandler]:
+    """A handler class serving one source's folder as its own host."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers and httpx's pool expect
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            started = time.monotonic()
+            with counters.lock:
+                counters.active += 1
+                counters.most_active = max(counters.most_active, counters.active)
+            try:
+                status, sent, raw = self.answer(path)
+            finally:
+                with counters.lock:
+                    counters.active -= 1
+            counters.add(source, path, status, sent, raw, started)
+
+        def answer(self, path: str) -> tuple[int, int, int]:
+            time.sleep(latency)
+            target = (folder / path.lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if folder not in target.parents or not target.is_file():
+                return self.send(404, b"not found", {"Content-Type": "text/plain"}), 9, 9
+            data = target.read_bytes()
+            if target.suffix in TEXT:
+                data = data.replace(BASE.encode(), base.encode())
+            etag = '"' + hashlib.sha1(data).hexdigest()[:20] + '"'
+            mtime = target.stat().st_mtime
+            headers = {
+                "Content-Type": TYPES.get(target.suffix, "application/octet-stream"),
+                "ETag": etag,
+                "Last-Modified": formatdate(mtime, usegmt=True),
+                "Cache-Control": "max-age=60",
+            }
+            if self.not_modified(etag, mtime):
+                return self.send(304, b"", headers), 0, 0
+            raw = len(data)
+            if (
+                use_gzip
+                and target.suffix in TEXT
+                and "gzip" in self.headers.get("Accept-Encoding", "")
+            ):
+                data = gzip.compress(data, compresslevel=6, mtime=0)
+                headers["Content-Encoding"] = "gzip"
+                headers["Vary"] = "Accept-Encoding"
+            return self.send(200, data, headers), len(data), raw
+
+        def not_modified(self, etag: str, mtime: float) -> bool:
+            """If-None-Match wins; If-Modified-Since is asked only without it (RFC 9110)."""
+            match = self.headers.get("If-None-Match")
+            if match is not None:
+                return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+            since = self.headers.get("If-Modified-Since")
+            if since:
+                try:
+                    return int(mtime) <= parsedate_to_datetime(since).timestamp()
+                except (TypeError, ValueError):
+                    return False
+            return False
+
+        def send(self, status: int, body: bytes, headers: dict[str, str]) -> int:
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if status != 304:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:
+                    self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client went away: nothing more to say
+            return status
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def make_control_handler(counters: Counters) -> type[BaseHTTPRequestHandler]:
+    """GET /stats[?paths=1] and GET /reset, answered at once, not counted."""
+
+    class Control(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/reset"):
+                counters.reset()
+                body = b'{"reset": true}'
+            elif self.path.startswith("/stats"):
+                body = json.dumps(counters.snapshot("paths=1" in self.path)).encode()
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Control
+
+
+def serve(root: Path, latency: float, use_gzip: bool) -> None:
+    """Serve every source folder of root (sNNNN, as sitegen writes them) until stopped."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("s"))
+    counters = Counters(len(folders))
+    servers: list[ThreadingHTTPServer] = []
+    for index, folder in enumerate(folders):
+        httpd = ThreadingHTTPServer((LOOPBACK, 0), BaseHTTPRequestHandler)
+        base = f"http://{LOOPBACK}:{httpd.server_address[1]}"
+        httpd.RequestHandlerClass = make_site_handler(
+            folder.resolve(), index, base, counters, latency, use_gzip
+        )
+        httpd.daemon_threads = True
+        servers.append(httpd)
+    control = ThreadingHTTPServer((LOOPBACK, 0), make_control_handler(counters))
+    control.daemon_threads = True
+    for httpd in [*servers, control]:
+        thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True
+        )
+        thread.start()
+    ready = {
+        "control": f"http://{LOOPBACK}:{control.server_address[1]}",
+        "bases": [f"http://{LOOPBACK}:{s.server_address[1]}" for s in servers],
+        "folders": [f.name for f in folders],
+        "latency": latency,
+        "gzip": use_gzip,
+    }
+    print(json.dumps(ready), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+
+
+class ServerProcess:
+    """The server in a child process, for the benchmark: start, read counters, stop."""
+
+    def __init__(self, root: Path, latency: float = 0.05, use_gzip: bool = True) -> None:
+        cmd = [sys.executable, str(Path(__file__).resolve()), str(root), "--latency", str(latency)]
+        if not use_gzip:
+            cmd.append("--no-gzip")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line:
+            self.proc.kill()
+            raise RuntimeError("the benchmark server did not start")
+        info = json.loads(line)
+        self.control: str = info["control"]
+        self.bases: list[str] = info["bases"]
+        self.latency: float = info["latency"]
+        # No proxy, whatever the environment says: these are loopback addresses.
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def stats(self, paths: bool = False) -> dict:
+        """The counters since the last reset."""
+        url = f"{self.control}/stats" + ("?paths=1" if paths else "")
+        with self.opener.open(url, timeout=30) as response:
+            return json.loads(response.read())
+
+    def reset(self) -> None:
+        """Zero the counters."""
+        with self.opener.open(f"{self.control}/reset", timeout=30) as response:
+            response.read()
+
+    def stop(self) -> None:
+        """End the server process."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def main() -> None:
+    """Serve a folder of generated sites; prints one JSON line with the addresses when ready."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="the folder sitegen.py wrote")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added per response")
+    parser.add_argument("--no-gzip", action="store_true", help="never compress")
+    args = parser.parse_args()
+    serve(args.root.resolve(), args.latency, not args.no_gzip)
+
+
+if __name__ == "__main__":
+    main()
