@@ -220,6 +220,7 @@ def test_article_and_index_pages_run_nothing(browsed: dict[str, PageReport]) -> 
     assert not any(found.values()), summarize(found)
 
 
+@pytest.mark.xfail(strict=True, reason="F2 and F4: summaries and tag names run as HTML")
 def test_summary_lists_run_nothing(browsed: dict[str, PageReport]) -> None:
     found = {n: r.ran_something() for n, r in browsed.items() if is_list_page(n)}
     assert not any(found.values()), summarize(found)
