@@ -31,6 +31,7 @@ from lxml import etree
 
 from .errors import ConfigError, ExtractError
 from .models import Removal
+from .prefilter import PatternGate
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class TextRules:
     period: re.Pattern[str]
     reporting: re.Pattern[str]
     pitches: tuple[tuple[str, re.Pattern[str], int], ...]
+    pitch_gate: PatternGate
     button: re.Pattern[str]
 
 
@@ -211,7 +213,7 @@ def text_rules() -> tuple[TextRules, ...]:
         if not isinstance(signals, dict):
             raise ConfigError(f"cleaner rules {path}: [signals] must be a table")
         try:
-            pitch_data = _tables(data, "pitch", path)
+            pitches = tuple(_pitch(p, path) for p in _tables(data, "pitch", path))
             buttons = "|".join(f"(?:{b['pattern']})" for b in _tables(data, "button", path))
             # A line may hold a row of buttons: "Support us · Maybe later".
             buttons = f"(?:{buttons})(?:[\\s,|/·•]+(?:{buttons}))*" if buttons else ""
@@ -225,7 +227,8 @@ def text_rules() -> tuple[TextRules, ...]:
                     amount=_compile(str(signals["amount"]), path),
                     period=_compile(str(signals["period"]), path),
                     reporting=_compile(str(signals["reporting"]), path),
-                    pitches=tuple(_pitch(p, path) for p in pitch_data),
+                    pitches=pitches,
+                    pitch_gate=PatternGate([pattern for _, pattern, _ in pitches]),
                     button=_compile(buttons or "$^", path),
                 )
             )
@@ -246,7 +249,10 @@ _HAS_WORD = re.compile(r"[^\W_]")
 
 def normalize_text(text: str) -> str:
     """Lower case, straight quotes, single spaces: the form every text pattern is written for."""
-    return " ".join(text.lower().translate(_QUOTES).split())
+    text = text.lower()
+    if not text.isascii():  # str.translate is slow, and ASCII text has nothing to translate
+        text = text.translate(_QUOTES)
+    return " ".join(text.split())
 
 
 def _button_line(line: str, rules: TextRules) -> bool:
@@ -268,7 +274,8 @@ def _pitches(norm: str, rules: TextRules) -> tuple[int, int, str, bool]:
     quoted = [m.span() for m in _QUOTED.finditer(norm)]
     reported = bool(quoted) and sum(end - start for start, end in quoted) < 0.9 * len(norm)
     total, strongest, category, quoted_pitch = 0, 0, "pitch", False
-    for name, pattern, weight in rules.pitches:
+    for index in rules.pitch_gate.candidates(norm):
+        name, pattern, weight = rules.pitches[index]
         match = pattern.search(norm)
         if match is None:
             continue
@@ -575,6 +582,8 @@ def _may_remove(tree: Tree, el: lxml.html.HtmlElement, kind: str, total: int) ->
 
 def structure_layer(tree: Tree, url: str, kinds: frozenset[str] = ALL_KINDS) -> list[Removal]:
     """Remove containers that class names and roles mark as appeals or furniture."""
+    if not kinds:
+        return []
     rules = structure_rules()
     total = tree.paragraph_chars(tree.root)
     removed: list[Removal] = []
@@ -758,7 +767,8 @@ def clean_tree(
 ) -> list[Removal]:
     """Run every layer over a parsed tree, in place; return what went.
 
-    `kinds` limits the structure layer to some kinds of container (see rules/structure.toml).
+    `kinds` limits the structure layer to some kinds of container (see rules/structure.toml);
+    with none, only the text layer runs.
     """
     body = root.find("body") if _tag(root) == "html" else None
     top = body if body is not None else root

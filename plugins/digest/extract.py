@@ -52,6 +52,7 @@ _PAGE_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remo
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _NOT_WORD = re.compile(r"[\W_]+")
 APPEALS_ONLY = frozenset({"appeal"})
+TEXT_LAYER_ONLY: frozenset[str] = frozenset()  # no kind of container: the structure layer rests
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,10 +522,12 @@ def extract_article(
         if body is not None and not rules.prune:
             kinds = APPEALS_ONLY
     if body is None:
-        # Before readability only appeals go: site furniture (share bars, related links,
-        # comments) is readability's own business, and taking it out early changes which
-        # container it picks on some pages. After readability, everything goes.
-        removed += clean_tree(root, url, kinds=APPEALS_ONLY)
+        # Before readability only the text layer runs, so that a pitch as long as the article
+        # cannot draw readability's choice to the page's whole body (the seed page's shape).
+        # Containers named by their classes wait until after: furniture is readability's own
+        # business (taking it out early changes which container it picks on some pages), and
+        # reading every class name of a whole page would cost more than readability itself.
+        removed += clean_tree(root, url, kinds=TEXT_LAYER_ONLY)
         body = _readability_body(root, url)
     _finish(body, url, article, removed, kinds, base_url)
     if not article.text.strip():
