@@ -96,7 +96,8 @@ def _unsafe_attribute(name: str, value: str) -> bool:
 
 
 def clean_svg(data: bytes, url: str) -> bytes:
-    """An SVG without scripts, event handlers, external references or embedded documents."""
+    """An SVG without scripts, event handlers, external references, embedded documents or
+    entity references: what is stored must be inert and well-formed on its own."""
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -118,8 +119,17 @@ def clean_svg(data: bytes, url: str) -> bytes:
             element.getparent().remove(element)
             continue
         for name in list(element.attrib):
-            if _unsafe_attribute(etree.QName(name).localname, element.attrib[name]):
+            value = element.attrib[name]
+            if _unsafe_attribute(etree.QName(name).localname, value):
                 del element.attrib[name]
+            else:
+                # Set again as the text it reads as: an entity reference in the value would be
+                # written as it is, undefined once the DTD is gone.
+                element.set(name, value)
+    # The DTD is not written back, so its entities must go too: a reference left in the text
+    # would make the stored file malformed. Internal ones are text a feed chose, external ones
+    # were never read (resolve_entities=False); neither is worth keeping.
+    etree.strip_elements(root, etree.Entity, with_tail=False)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 

@@ -261,7 +261,6 @@ def test_stored_svg_images_are_inert(hostile_build: HostileBuild) -> None:
     assert b"<!ENTITY" not in data and b"SYSTEM" not in data  # no external entity, nothing read
 
 
-@pytest.mark.xfail(strict=True, reason="F8: an SVG's entity reference is kept without its DTD")
 def test_stored_svg_images_are_well_formed(hostile_build: HostileBuild) -> None:
     etree.fromstring(stored_svg(hostile_build), etree.XMLParser(resolve_entities=False))
 

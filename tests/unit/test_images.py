@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from digest.errors import ExtractError
 from digest.images import (
@@ -79,6 +80,22 @@ def test_svg_loses_everything_that_runs_or_loads() -> None:
     assert ".bar { fill: #2a7; }" in cleaned
     assert 'href="#bar"' in cleaned
     assert 'width="10"' in cleaned
+
+
+def test_svg_entities_go_and_the_file_stays_well_formed() -> None:
+    """The DTD is not kept, so neither are its entities: no reference is left undefined."""
+    svg = b"""<?xml version="1.0"?>
+<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/hostname"><!ENTITY ns "http://www.w3.org/2000/svg">
+<!ENTITY word "inner">]>
+<svg xmlns="&ns;" width="10" height="10">
+  <text class="a&word;" x="0" y="9">before &xxe; middle &word; after &amp; &#65;</text>
+</svg>"""
+    cleaned = clean_svg(svg, "https://a.example/x.svg")
+    root = etree.fromstring(cleaned, etree.XMLParser(resolve_entities=False))  # well-formed
+    text = root[0]
+    assert text.get("class") == "ainner"  # an attribute reads as it did
+    assert text.text == "before  middle  after & A"
+    assert b"&xxe;" not in cleaned and b"&word;" not in cleaned and b"ENTITY" not in cleaned
 
 
 def test_malformed_svg_is_refused() -> None:
