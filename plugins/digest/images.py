@@ -20,6 +20,9 @@ IMAGE_FOLDER = "images/digest"  # under Pelican's PATH; "images" is in STATIC_PA
 
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# A whole <img> tag, a quoted ">" included (the sanitizer quotes every value with ").
+IMG_WHOLE = re.compile(r'<img\b(?:[^>"]|"[^"]*")*>', re.IGNORECASE)
+IMG_ALT = re.compile(r'\salt="([^"]*)"', re.IGNORECASE)
 
 # Magic numbers of the raster formats browsers show; SVG is recognised by its root element.
 SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
@@ -151,6 +154,25 @@ def point_images(article_html: str, local: Mapping[str, str]) -> str:
         return f"{match.group(1)}{{static}}/{IMAGE_FOLDER}/{local[url]}{match.group(3)}"
 
     return IMG_SRC.sub(replace, article_html)
+
+
+def localize_images(article_html: str, local: Mapping[str, str]) -> str:
+    """Point each copied image at its copy; any other image becomes its alt text.
+
+    For DIGEST_IMAGES = "local": an image that could not be copied (gone, too big, not an
+    image) must not stay on its source's server, where every reader's browser would ask for it
+    (which is how a tracking pixel works).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        src = IMG_SRC.search(tag)
+        if src is not None and html.unescape(src.group(2)) in local:
+            return point_images(tag, local)
+        alt = IMG_ALT.search(tag)
+        return html.escape(html.unescape(alt.group(1)), quote=False) if alt else ""
+
+    return IMG_WHOLE.sub(replace, article_html)
 
 
 def drop_images(article_html: str) -> str:

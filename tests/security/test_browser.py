@@ -248,7 +248,7 @@ def test_no_request_leaves_for_an_unknown_host(
     assert not any(found.values()), summarize(found)
 
 
-@pytest.mark.xfail(strict=True, reason="F5: images that could not be copied stay remote")
 def test_no_request_leaves_the_site(browsed: dict[str, PageReport]) -> None:
+    """Not even to the sources: an image that could not be copied is left out (F5)."""
     found = {n: r.foreign for n, r in browsed.items()}
     assert not any(found.values()), summarize(found)

@@ -159,7 +159,6 @@ def test_tag_names_stay_in_the_title(violations: list[Violation]) -> None:
     assert not found, listing(found)
 
 
-@pytest.mark.xfail(strict=True, reason="F5: images that could not be copied stay remote")
 def test_every_image_is_served_by_the_site(violations: list[Violation]) -> None:
     found = [v for v in violations if remote_image(v)]
     assert not found, listing(found)

@@ -12,6 +12,7 @@ from digest.images import (
     file_stem,
     image_kind,
     image_urls,
+    localize_images,
     point_images,
     prepare_image,
 )
@@ -34,6 +35,18 @@ def test_point_images_uses_static_links_for_kept_images_only() -> None:
     assert pointed.count('src="{static}/images/digest/abc.png"') == 2
     assert 'src="https://b.example/b.svg"' in pointed
     assert 'alt="tide"' in pointed
+
+
+def test_localize_images_leaves_no_image_on_another_site() -> None:
+    """DIGEST_IMAGES = "local": what was not copied goes, its alt text kept as text."""
+    local = {"https://a.example/t.png?w=2&h=1": "abc.png"}
+    hostile = '<p>x</p><img alt="&lt;script&gt;a&quot;b>c" src="https://c.example/px.gif"><p>y</p>'
+    localized = localize_images(ARTICLE + hostile, local)
+    assert localized.count('src="{static}/images/digest/abc.png"') == 2
+    assert localized.count("<img") == 2 and "b.example" not in localized
+    assert "c.example" not in localized and "<script>" not in localized
+    assert '<p>x</p>&lt;script&gt;a"b&gt;c<p>y</p>' in localized
+    assert "/relative.png" not in localized  # no address survives that is not the site's
 
 
 def test_drop_images() -> None:
