@@ -470,9 +470,23 @@ def interleave_hosts(jobs: list[Job]) -> list[Job]:
 
 
 def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str]:
-    """Everything a job needs from the network. Runs in a worker thread."""
-    extracted, note = obtain_article(job.item, job.source, ctx)
-    keep_images(extracted, job.source, ctx)
+    """Everything a job needs from the network. Runs in a worker thread.
+
+    Whatever a hostile item makes go wrong costs that item only: an error that is not one of
+    Digest's own (lxml's ValueError on a control character in a link, say) becomes an
+    ExtractError naming the source and the item, which the run logs, reports and goes past
+    (the traceback is logged at debug level). Digest's own errors pass as they are, so a
+    WriteError still stops the run.
+    """
+    try:
+        extracted, note = obtain_article(job.item, job.source, ctx)
+        keep_images(extracted, job.source, ctx)
+    except DigestError:
+        raise
+    except Exception as err:
+        where = f"{job.source.name}: item {job.item.title!r} ({job.item.url or job.item.guid})"
+        log.debug("%s could not be read", where, exc_info=True)
+        raise ExtractError(f"the item could not be read: {type(err).__name__}: {err}") from err
     return extracted, note
 
 
