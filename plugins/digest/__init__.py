@@ -8,6 +8,7 @@ from pathlib import Path
 from pelican import signals
 
 from .sitefeeds import get_writer, write_json_feeds
+from .slugs import assign_slugs
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def index_on_finalized(pelican: object) -> None:
 def register() -> None:
     """Connect the plugin's receivers (module-level: Pelican holds them by weak reference)."""
     signals.initialized.connect(fetch_on_initialized)
+    signals.article_generator_pretaxonomy.connect(assign_slugs)
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.finalized.connect(index_on_finalized)
