@@ -835,9 +835,21 @@ def is_document(html: str) -> bool:
     return bool(_DOC_START.match(html[:4000]))
 
 
+# C0 controls other than tab, line feed and carriage return: HTML parse errors that lxml keeps in
+# the tree but refuses to set again, so moving such text (as drop_tree does) would raise.
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F)} | {0x0C: " "}
+_HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """Text with the control characters no HTML document may hold taken out (form feed becomes
+    a space, as HTML counts it as white space)."""
+    return text.translate(_CONTROLS) if _HAS_CONTROL.search(text) else text
+
+
 def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
     """Parse a whole page or a fragment (a fragment gets a <div> parent)."""
-    data = html.encode("utf-8", "replace")
+    data = without_controls(html).encode("utf-8", "replace")
     try:
         if is_document(html):
             return lxml.html.document_fromstring(data, parser=_PARSER)

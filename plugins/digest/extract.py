@@ -22,7 +22,7 @@ from lxml import etree
 from readability import Document
 from readability.readability import Unparseable
 
-from .clean import ALL_KINDS, clean_tree, parse_html, tag_set
+from .clean import ALL_KINDS, clean_tree, parse_html, tag_set, without_controls
 from .errors import ExtractError
 from .models import ExtractedArticle, Removal
 from .sanitize import absolute_url, html_to_text, sanitize_tree, strip_tracking
@@ -86,7 +86,7 @@ def decode_page(data: bytes) -> str:
 
 def parse_page(html: str | bytes, url: str) -> lxml.html.HtmlElement:
     """A whole page parsed into its <html> element."""
-    text = decode_page(html) if isinstance(html, bytes) else html
+    text = without_controls(decode_page(html) if isinstance(html, bytes) else html)
     if not text.strip():
         raise ExtractError(f"{url}: the page is empty")
     try:
