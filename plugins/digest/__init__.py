@@ -5,10 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pelican import signals
-
-from .sitefeeds import get_writer, write_json_feeds
-
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +34,15 @@ def index_on_finalized(pelican: object) -> None:
 
 
 def register() -> None:
-    """Connect the plugin's receivers (module-level: Pelican holds them by weak reference)."""
+    """Connect the plugin's receivers (module-level: Pelican holds them by weak reference).
+
+    Pelican and the feed writer are imported here, not at the top, so that importing the
+    package (the CLI's fetch, the extraction worker processes) does not pay for Pelican.
+    """
+    from pelican import signals
+
+    from .sitefeeds import get_writer, write_json_feeds
+
     signals.initialized.connect(fetch_on_initialized)
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
