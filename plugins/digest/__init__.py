@@ -41,9 +41,11 @@ def register() -> None:
     """
     from pelican import signals
 
-    from .sitefeeds import get_writer, write_json_feeds
+    from .incremental import get_writer, guard_content_cache
+    from .sitefeeds import write_json_feeds
 
     signals.initialized.connect(fetch_on_initialized)
+    signals.initialized.connect(guard_content_cache)
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.finalized.connect(index_on_finalized)
