@@ -41,11 +41,13 @@ def register() -> None:
     """
     from pelican import signals
 
-    from .incremental import get_writer, guard_content_cache
+    from .incremental import get_writer, guard_content_cache, rebind_context
     from .sitefeeds import write_json_feeds
 
     signals.initialized.connect(fetch_on_initialized)
     signals.initialized.connect(guard_content_cache)
+    signals.article_generator_finalized.connect(rebind_context)
+    signals.page_generator_finalized.connect(rebind_context)
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.finalized.connect(index_on_finalized)

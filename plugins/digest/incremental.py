@@ -11,7 +11,8 @@ What the key covers: the article's source file (and its translations'), its plac
 site's article list (the newer and older articles' URLs, titles and source files), the pages
 listed in the menu, every setting, the theme's and the plugins' files, and Pelican's version.
 Anything else a custom theme may show on an article page (a list of recent articles, counts
-per tag) is not covered: DIGEST_INCREMENTAL = False turns the skipping off for such a theme.
+per tag) is not covered, nor are the targets of {filename} links between articles (the
+digest's own content files have none): DIGEST_INCREMENTAL = False turns the skipping off.
 
 Pelican's own content cache has no such check: with CONTENT_CACHING_LAYER = "generator" it
 would hand a build made with other settings (publishconf.py's SITEURL) the articles of the
@@ -107,19 +108,51 @@ def read_manifest(settings: Mapping[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else {}
 
 
+# Settings as read, before Pelican's readers add to them (MARKDOWN gains its extensions), by
+# id() of the settings dict: guard_content_cache() computes it, the writer keeps it.
+_INITIAL_STAMPS: dict[int, str] = {}
+
+
 def guard_content_cache(pelican_object: Any) -> None:
     """Keep Pelican from loading a content cache written under other settings (module doc)."""
     settings = pelican_object.settings
+    stamp = _INITIAL_STAMPS[id(settings)] = settings_stamp(settings)
     if not settings.get("LOAD_CONTENT_CACHE"):
         return
-    last = read_manifest(settings).get("settings")
-    if last != settings_stamp(settings):
+    last = read_manifest(settings).get("initial")
+    if last != stamp:
         settings["LOAD_CONTENT_CACHE"] = False
         log.info(
             "digest: settings, theme or plugins changed since the last build (or it left no "
             "record in %s): Pelican's content cache is not loaded this time",
             settings.get("CACHE_PATH"),
         )
+
+
+CONTENT_LISTS = (
+    "articles",
+    "translations",
+    "drafts",
+    "drafts_translations",
+    "hidden_articles",
+    "hidden_translations",
+    "pages",
+    "hidden_pages",
+    "draft_pages",
+)
+
+
+def rebind_context(generator: Any) -> None:
+    """Point cached articles and pages at this build's context.
+
+    With CONTENT_CACHING_LAYER = "generator", Pelican hands back the pickled objects of the
+    last build, each holding that build's context: their {static} and {filename} links would
+    be looked up among the last build's files (and an image link stay "{static}/..."). Called
+    on article_generator_finalized and page_generator_finalized, before anything is rendered.
+    """
+    for name in CONTENT_LISTS:
+        for item in getattr(generator, name, None) or ():
+            item._context = generator.context
 
 
 class IncrementalWriter(DigestWriter):
@@ -152,7 +185,12 @@ class IncrementalWriter(DigestWriter):
         """Keep this build's keys for the next one (called on Pelican's finalized signal)."""
         if not self.enabled:
             return
-        data = {"version": MANIFEST_VERSION, "settings": self.stamp, "pages": self.current}
+        data = {
+            "version": MANIFEST_VERSION,
+            "settings": self.stamp,
+            "initial": _INITIAL_STAMPS.get(id(self.settings), ""),
+            "pages": self.current,
+        }
         try:
             self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.manifest_path.with_suffix(".tmp")

@@ -63,7 +63,8 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     with (incremental / "pelicanconf.py").open("a", encoding="utf-8") as conf:
         conf.write("\nDIGEST_SEARCH = False\nPLUGINS = ['digest']\n")  # no Pagefind, no sitemap
     assert list((incremental / "content" / "digest").glob("*.html")), "no demo articles"
-    build(incremental)
+    first = build(incremental, "--verbose")
+    assert "contentcacheisnotloaded" in "".join((first.stdout + first.stderr).split())
     add_article(incremental)
     shutil.copytree(incremental, full, ignore=shutil.ignore_patterns("output", "cache"))
     done = build(incremental, "--verbose")
@@ -73,10 +74,17 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     _, mismatch, errors = filecmp.cmpfiles(
         incremental / "output", full / "output", tree(full / "output"), shallow=False
     )
+    if mismatch:
+        import difflib, sys as _s
+        a = (incremental / "output" / mismatch[0]).read_text().splitlines()
+        b = (full / "output" / mismatch[0]).read_text().splitlines()
+        _s.stderr.write("\n".join(list(difflib.unified_diff(a, b, lineterm=""))[:40]))
     assert (mismatch, errors) == ([], [])
     # ... and the incremental build did skip something: unchanged pages were not rendered again.
     log = " ".join((done.stdout + done.stderr).split())
     skipped = re.search(r"(\d+) article pages rendered, (\d+)", log)
     assert skipped and int(skipped.group(2)) > 0, log[-2000:]
+    # ... and Pelican's content cache was loaded: the settings are those of the last build.
+    assert "contentcacheisnotloaded" not in "".join(log.split())
     manifest = json.loads((incremental / "cache" / "digest-pages.json").read_text())
     assert any(name.startswith("feed:") for name in manifest["pages"])
