@@ -3,6 +3,7 @@ build from scratch writes, file by file, while leaving unchanged article pages a
 
 from __future__ import annotations
 
+import difflib
 import filecmp
 import json
 import os
@@ -74,11 +75,10 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     _, mismatch, errors = filecmp.cmpfiles(
         incremental / "output", full / "output", tree(full / "output"), shallow=False
     )
-    if mismatch:
-        import difflib, sys as _s
+    if mismatch:  # show the first difference
         a = (incremental / "output" / mismatch[0]).read_text().splitlines()
         b = (full / "output" / mismatch[0]).read_text().splitlines()
-        _s.stderr.write("\n".join(list(difflib.unified_diff(a, b, lineterm=""))[:40]))
+        sys.stderr.write("\n".join(list(difflib.unified_diff(a, b, lineterm=""))[:40]))
     assert (mismatch, errors) == ([], [])
     # ... and the incremental build did skip something: unchanged pages were not rendered again.
     log = " ".join((done.stdout + done.stderr).split())
