@@ -43,9 +43,11 @@ def register() -> None:
 
     from .incremental import get_writer, guard_content_cache, rebind_context
     from .sitefeeds import write_json_feeds
+    from .slugs import assign_slugs
 
     signals.initialized.connect(fetch_on_initialized)
     signals.initialized.connect(guard_content_cache)
+    signals.article_generator_pretaxonomy.connect(assign_slugs)
     signals.article_generator_finalized.connect(rebind_context)
     signals.page_generator_finalized.connect(rebind_context)
     signals.get_writer.connect(get_writer)

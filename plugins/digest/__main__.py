@@ -44,6 +44,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from .extract import extract_article
     from .fetch import fetch_url, make_client
     from .settings import default_user_agent
+    from .siterules import load_site_rules
 
     target: str = args.page
     if Path(target).is_file():
@@ -54,7 +55,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         with make_client(default_user_agent(""), local_files=local) as client:
             response = fetch_url(client, target)
         data, url = response.content, args.url or response.url
-    article = extract_article(data, url)
+    rules_dir = Path(args.site_rules)
+    site_rules = load_site_rules(rules_dir) if rules_dir.is_dir() else None
+    article = extract_article(data, url, site_rules=site_rules)
     print(f"# {article.title}")
     print(article.text if args.text else article.html)
     if args.explain:
@@ -127,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the page's address, for relative links")
     extract.add_argument("--text", action="store_true", help="plain text instead of HTML")
     extract.add_argument("--explain", action="store_true", help="list what was removed and why")
+    extract.add_argument(
+        "--site-rules",
+        default="site_rules",
+        help="folder of per-site rules (FiveFilters format); default ./site_rules",
+    )
     extract.set_defaults(func=cmd_extract)
 
     export = commands.add_parser("export-opml", help="print the sources as OPML")

@@ -31,6 +31,7 @@ from lxml import etree
 
 from .errors import ConfigError, ExtractError
 from .models import Removal
+from .prefilter import PatternGate
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,16 @@ PLAIN_ALLOWANCE = 200
 # Within a container that MAYBE and SHORT blocks join an appeal through, at least this share of
 # the text must be appeal, button or doubtful text (not a list of short neutral lines).
 APPEAL_SHARE = 0.25
+# An appeal's own small box: the container an appeal's run is widened to when the box holds a
+# plain line or two besides the pitch ("Our reporters are on the ground." before the ask).
+BOX_MAX_BLOCKS = 12
+BOX_MAX_CHARS = 1000
+BOX_APPEAL_SHARE = 0.5
+BOX_PLAIN_LINES = 2
+# A SHORT line of this many words that ends a sentence is prose (see _prose).
+PROSE_MIN_WORDS = 5
+# A box's title and its list of benefits: lines, not paragraphs of prose.
+LINE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "caption"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,7 @@ class TextRules:
     period: re.Pattern[str]
     reporting: re.Pattern[str]
     pitches: tuple[tuple[str, re.Pattern[str], int], ...]
+    pitch_gate: PatternGate
     button: re.Pattern[str]
 
 
@@ -211,7 +223,7 @@ def text_rules() -> tuple[TextRules, ...]:
         if not isinstance(signals, dict):
             raise ConfigError(f"cleaner rules {path}: [signals] must be a table")
         try:
-            pitch_data = _tables(data, "pitch", path)
+            pitches = tuple(_pitch(p, path) for p in _tables(data, "pitch", path))
             buttons = "|".join(f"(?:{b['pattern']})" for b in _tables(data, "button", path))
             # A line may hold a row of buttons: "Support us · Maybe later".
             buttons = f"(?:{buttons})(?:[\\s,|/·•]+(?:{buttons}))*" if buttons else ""
@@ -225,7 +237,8 @@ def text_rules() -> tuple[TextRules, ...]:
                     amount=_compile(str(signals["amount"]), path),
                     period=_compile(str(signals["period"]), path),
                     reporting=_compile(str(signals["reporting"]), path),
-                    pitches=tuple(_pitch(p, path) for p in pitch_data),
+                    pitches=pitches,
+                    pitch_gate=PatternGate([pattern for _, pattern, _ in pitches]),
                     button=_compile(buttons or "$^", path),
                 )
             )
@@ -246,7 +259,10 @@ _HAS_WORD = re.compile(r"[^\W_]")
 
 def normalize_text(text: str) -> str:
     """Lower case, straight quotes, single spaces: the form every text pattern is written for."""
-    return " ".join(text.lower().translate(_QUOTES).split())
+    text = text.lower()
+    if not text.isascii():  # str.translate is slow, and ASCII text has nothing to translate
+        text = text.translate(_QUOTES)
+    return " ".join(text.split())
 
 
 def _button_line(line: str, rules: TextRules) -> bool:
@@ -268,7 +284,8 @@ def _pitches(norm: str, rules: TextRules) -> tuple[int, int, str, bool]:
     quoted = [m.span() for m in _QUOTED.finditer(norm)]
     reported = bool(quoted) and sum(end - start for start, end in quoted) < 0.9 * len(norm)
     total, strongest, category, quoted_pitch = 0, 0, "pitch", False
-    for name, pattern, weight in rules.pitches:
+    for index in rules.pitch_gate.candidates(norm):
+        name, pattern, weight = rules.pitches[index]
         match = pattern.search(norm)
         if match is None:
             continue
@@ -412,6 +429,7 @@ class Tree:
             Block(el, text, judge(text)) for el, text in raw if text and not text.isspace()
         ]
         self.positions = [start[b.el] for b in self.blocks]
+        self.text_chars = sum(len(b.text.strip()) for b in self.blocks)
 
     def end(self, el: lxml.html.HtmlElement) -> int:
         """The position just past el's subtree."""
@@ -575,6 +593,8 @@ def _may_remove(tree: Tree, el: lxml.html.HtmlElement, kind: str, total: int) ->
 
 def structure_layer(tree: Tree, url: str, kinds: frozenset[str] = ALL_KINDS) -> list[Removal]:
     """Remove containers that class names and roles mark as appeals or furniture."""
+    if not kinds:
+        return []
     rules = structure_rules()
     total = tree.paragraph_chars(tree.root)
     removed: list[Removal] = []
@@ -614,10 +634,11 @@ def structure_layer(tree: Tree, url: str, kinds: frozenset[str] = ALL_KINDS) -> 
 
 def _joins(tree: Tree, candidate: int, neighbour: int) -> bool:
     """Whether a block next to an appeal's run belongs to the appeal."""
-    kind = tree.blocks[candidate].verdict.kind
+    block = tree.blocks[candidate]
+    kind = block.verdict.kind
     if kind in (APPEAL, BUTTON, EMPTY):
         return True
-    if kind == REAL:
+    if kind == REAL or (kind == SHORT and _prose(block.text)):
         return False
     # MAYBE and SHORT blocks join only inside a container that is all appeal.
     holder = tree.common_ancestor(tree.blocks[candidate].el, tree.blocks[neighbour].el)
@@ -628,6 +649,13 @@ def _joins(tree: Tree, candidate: int, neighbour: int) -> bool:
         return False
     appeal = sum(len(b.text) for b in blocks if b.verdict.kind in (APPEAL, BUTTON, MAYBE))
     return appeal >= APPEAL_SHARE * sum(len(b.text) for b in blocks)
+
+
+def _prose(text: str) -> bool:
+    """A short full sentence ("The depot reopens on Monday."): article prose, not a heading,
+    a list line or a button, so it never joins an appeal's run on its own account."""
+    words = text.split()
+    return len(words) >= PROSE_MIN_WORDS and words[-1][-1] in ".!…"
 
 
 def _runs(tree: Tree) -> list[range]:
@@ -667,6 +695,76 @@ def _container(tree: Tree, el: lxml.html.HtmlElement, run: range) -> lxml.html.H
     return node
 
 
+def _is_appeal_box(tree: Tree, el: lxml.html.HtmlElement, total: int) -> bool:
+    """A small box that is mostly pitch and buttons, whose plain lines are the pitch's own.
+
+    Plain lines are allowed only when short and few (BOX_PLAIN_LINES paragraphs besides
+    headings and list lines, PLAIN_ALLOWANCE characters in all) and none reports news ("the
+    union said"); the box is nowhere near the article's size, and at most half of all the text
+    there is.
+    """
+    if el is tree.root or _tag(el) in NEVER_REMOVED or _is_article_body(el):
+        return False
+    blocks = list(tree.blocks_in(el))
+    if len(blocks) > BOX_MAX_BLOCKS:
+        return False
+    chars = sum(len(b.text.strip()) for b in blocks)
+    if not chars or chars > BOX_MAX_CHARS:
+        return False
+    plain: list[str] = []
+    paragraphs = pitch = 0
+    for block in blocks:
+        kind = block.verdict.kind
+        if kind in (REAL, SHORT):
+            plain.append(block.text.strip())
+            if kind == REAL or (_prose(block.text) and _tag(block.el) not in LINE_TAGS):
+                paragraphs += 1
+        elif kind in (APPEAL, BUTTON, MAYBE):
+            pitch += len(block.text.strip())
+    if (
+        paragraphs > BOX_PLAIN_LINES
+        or sum(map(len, plain)) > PLAIN_ALLOWANCE
+        or pitch < BOX_APPEAL_SHARE * chars
+        or 2 * chars > tree.text_chars
+        or any(_reports(line) for line in plain)
+    ):
+        return False
+    held = tree.paragraph_chars(el)
+    return not (held and held >= SHARE_GUARD * total)
+
+
+def _reports(text: str) -> bool:
+    """Whether a line reports someone's words or doings: news, never an appeal's own line."""
+    norm = normalize_text(text)
+    return any(rules.reporting.search(norm) for rules in text_rules())
+
+
+def _is_article_body(el: lxml.html.HtmlElement) -> bool:
+    """Marked up as the article itself (an <article>, or itemprop=articleBody)."""
+    return _tag(el) in ("article", "main") or (el.get("itemprop") or "").lower() == "articlebody"
+
+
+def _widen(tree: Tree, box: lxml.html.HtmlElement, total: int) -> lxml.html.HtmlElement:
+    """The largest small appeal box around an appeal's container (the container itself when
+    its parent is no such box)."""
+    parent = box.getparent()
+    while parent is not None and _is_appeal_box(tree, parent, total):
+        box, parent = parent, parent.getparent()
+    return box
+
+
+def _outermost(tree: Tree, elements: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
+    """The elements not inside another of them, in document order, each once."""
+    spans = sorted({tree.start[el]: el for el in elements}.items())
+    kept: list[lxml.html.HtmlElement] = []
+    end = -1
+    for start, el in spans:
+        if start >= end:
+            kept.append(el)
+            end = tree.end(el)
+    return kept
+
+
 def _strip_own_text(el: lxml.html.HtmlElement) -> None:
     """Remove an element's loose text and inline children, keeping its child blocks."""
     el.text = None
@@ -690,32 +788,35 @@ def _rule_for(tree: Tree, el: lxml.html.HtmlElement, fallback: str) -> str:
 
 def text_layer(tree: Tree, url: str) -> list[Removal]:
     """Remove appeals found by their words, each with its container and its buttons."""
-    removed: list[Removal] = []
-    targets: list[lxml.html.HtmlElement] = []
-    partial: list[lxml.html.HtmlElement] = []
+    boxes: dict[object, str] = {}  # each container to remove, with its run's strongest rule
+    partial: list[tuple[lxml.html.HtmlElement, str, str]] = []
+    total = tree.paragraph_chars(tree.root)
     for run in _runs(tree):
         seed = max((tree.blocks[k] for k in run), key=lambda b: b.verdict.score)
-        chosen: list[lxml.html.HtmlElement] = []
         for k in run:
             el = tree.blocks[k].el
             if not _within(tree.block_range(el), run):
-                partial.append(el)
-                removed.append(Removal(" ".join(tree.blocks[k].text.split()), seed.verdict.rule))
+                partial.append((el, " ".join(tree.blocks[k].text.split()), seed.verdict.rule))
                 continue
-            box = _container(tree, el, run)
-            if not any(box is c for c in chosen):
-                chosen.append(box)
-        for box in chosen:
-            text = block_text(tree, box)
-            rule = _rule_for(tree, box, seed.verdict.rule)
-            removed.append(Removal(text=text, rule=rule))
-            log.debug("%s: removed %s: %.80s", url, rule, text)
-        targets.extend(chosen)
-    for el in partial:
+            box = _widen(tree, _container(tree, el, run), total)
+            boxes.setdefault(box, seed.verdict.rule)
+    targets = _outermost(tree, list(boxes))
+    spans = [(tree.start[el], tree.end(el)) for el in targets]
+    found: list[tuple[int, Removal]] = []
+    for el, text, rule in partial:
+        position = tree.start[el]
+        if any(start <= position < end for start, end in spans):
+            continue  # inside a box that goes whole
+        found.append((position, Removal(text, rule)))
         _strip_own_text(el)
+    for box in targets:
+        text = block_text(tree, box)
+        rule = _rule_for(tree, box, boxes[box])
+        found.append((tree.start[box], Removal(text=text, rule=rule)))
+        log.debug("%s: removed %s: %.80s", url, rule, text)
     for el in targets:
         el.drop_tree()
-    return removed
+    return [removal for _, removal in sorted(found, key=lambda item: item[0])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -734,9 +835,21 @@ def is_document(html: str) -> bool:
     return bool(_DOC_START.match(html[:4000]))
 
 
+# C0 controls other than tab, line feed and carriage return: HTML parse errors that lxml keeps in
+# the tree but refuses to set again, so moving such text (as drop_tree does) would raise.
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F)} | {0x0C: " "}
+_HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """Text with the control characters no HTML document may hold taken out (form feed becomes
+    a space, as HTML counts it as white space)."""
+    return text.translate(_CONTROLS) if _HAS_CONTROL.search(text) else text
+
+
 def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
     """Parse a whole page or a fragment (a fragment gets a <div> parent)."""
-    data = html.encode("utf-8", "replace")
+    data = without_controls(html).encode("utf-8", "replace")
     try:
         if is_document(html):
             return lxml.html.document_fromstring(data, parser=_PARSER)
@@ -758,7 +871,8 @@ def clean_tree(
 ) -> list[Removal]:
     """Run every layer over a parsed tree, in place; return what went.
 
-    `kinds` limits the structure layer to some kinds of container (see rules/structure.toml).
+    `kinds` limits the structure layer to some kinds of container (see rules/structure.toml);
+    with none, only the text layer runs.
     """
     body = root.find("body") if _tag(root) == "html" else None
     top = body if body is not None else root

@@ -22,7 +22,7 @@ from lxml import etree
 from readability import Document
 from readability.readability import Unparseable
 
-from .clean import ALL_KINDS, clean_tree, parse_html, tag_set
+from .clean import ALL_KINDS, clean_tree, parse_html, tag_set, without_controls
 from .errors import ExtractError
 from .models import ExtractedArticle, Removal
 from .sanitize import absolute_url, html_to_text, sanitize_tree, strip_tracking
@@ -52,6 +52,7 @@ _PAGE_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remo
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _NOT_WORD = re.compile(r"[\W_]+")
 APPEALS_ONLY = frozenset({"appeal"})
+TEXT_LAYER_ONLY: frozenset[str] = frozenset()  # no kind of container: the structure layer rests
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ def decode_page(data: bytes) -> str:
 
 def parse_page(html: str | bytes, url: str) -> lxml.html.HtmlElement:
     """A whole page parsed into its <html> element."""
-    text = decode_page(html) if isinstance(html, bytes) else html
+    text = without_controls(decode_page(html) if isinstance(html, bytes) else html)
     if not text.strip():
         raise ExtractError(f"{url}: the page is empty")
     try:
@@ -521,10 +522,12 @@ def extract_article(
         if body is not None and not rules.prune:
             kinds = APPEALS_ONLY
     if body is None:
-        # Before readability only appeals go: site furniture (share bars, related links,
-        # comments) is readability's own business, and taking it out early changes which
-        # container it picks on some pages. After readability, everything goes.
-        removed += clean_tree(root, url, kinds=APPEALS_ONLY)
+        # Before readability only the text layer runs, so that a pitch as long as the article
+        # cannot draw readability's choice to the page's whole body (the seed page's shape).
+        # Containers named by their classes wait until after: furniture is readability's own
+        # business (taking it out early changes which container it picks on some pages), and
+        # reading every class name of a whole page would cost more than readability itself.
+        removed += clean_tree(root, url, kinds=TEXT_LAYER_ONLY)
         body = _readability_body(root, url)
     _finish(body, url, article, removed, kinds, base_url)
     if not article.text.strip():

@@ -99,7 +99,7 @@ def parse_feed(content: bytes, url: str, source: Source) -> Feed:
             FeedItem(
                 source_name=source.name,
                 guid=guid,
-                url=link or (guid if guid.startswith(("http://", "https://")) else ""),
+                url=link or web_url(guid),
                 title=title,
                 author=_entry_author(entry),
                 published=published or updated,

@@ -238,6 +238,10 @@ def _get_once(client: httpx.Client, url: str, headers: dict[str, str], max_bytes
                 etag=response.headers.get("etag", ""),
                 last_modified=response.headers.get("last-modified", ""),
             )
+    except (httpx.InvalidURL, ValueError, UnicodeError) as err:
+        # A control character, a bad port or an over-long host label: httpx refuses the URL
+        # before any request, with errors that are no HTTPError. One bad link costs its item.
+        raise FetchError(f"{url!r} is not a URL that can be fetched: {err}", url) from err
     except httpx.TooManyRedirects as err:
         raise FetchError(f"too many redirects for {url}", url) from err
     except httpx.TimeoutException as err:

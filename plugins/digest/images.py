@@ -20,6 +20,9 @@ IMAGE_FOLDER = "images/digest"  # under Pelican's PATH; "images" is in STATIC_PA
 
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# A whole <img> tag, a quoted ">" included (the sanitizer quotes every value with ").
+IMG_WHOLE = re.compile(r'<img\b(?:[^>"]|"[^"]*")*>', re.IGNORECASE)
+IMG_ALT = re.compile(r'\salt="([^"]*)"', re.IGNORECASE)
 
 # Magic numbers of the raster formats browsers show; SVG is recognised by its root element.
 SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
@@ -96,7 +99,8 @@ def _unsafe_attribute(name: str, value: str) -> bool:
 
 
 def clean_svg(data: bytes, url: str) -> bytes:
-    """An SVG without scripts, event handlers, external references or embedded documents."""
+    """An SVG without scripts, event handlers, external references, embedded documents or
+    entity references: what is stored must be inert and well-formed on its own."""
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -118,8 +122,17 @@ def clean_svg(data: bytes, url: str) -> bytes:
             element.getparent().remove(element)
             continue
         for name in list(element.attrib):
-            if _unsafe_attribute(etree.QName(name).localname, element.attrib[name]):
+            value = element.attrib[name]
+            if _unsafe_attribute(etree.QName(name).localname, value):
                 del element.attrib[name]
+            else:
+                # Set again as the text it reads as: an entity reference in the value would be
+                # written as it is, undefined once the DTD is gone.
+                element.set(name, value)
+    # The DTD is not written back, so its entities must go too: a reference left in the text
+    # would make the stored file malformed. Internal ones are text a feed chose, external ones
+    # were never read (resolve_entities=False); neither is worth keeping.
+    etree.strip_elements(root, etree.Entity, with_tail=False)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
@@ -141,6 +154,25 @@ def point_images(article_html: str, local: Mapping[str, str]) -> str:
         return f"{match.group(1)}{{static}}/{IMAGE_FOLDER}/{local[url]}{match.group(3)}"
 
     return IMG_SRC.sub(replace, article_html)
+
+
+def localize_images(article_html: str, local: Mapping[str, str]) -> str:
+    """Point each copied image at its copy; any other image becomes its alt text.
+
+    For DIGEST_IMAGES = "local": an image that could not be copied (gone, too big, not an
+    image) must not stay on its source's server, where every reader's browser would ask for it
+    (which is how a tracking pixel works).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        src = IMG_SRC.search(tag)
+        if src is not None and html.unescape(src.group(2)) in local:
+            return point_images(tag, local)
+        alt = IMG_ALT.search(tag)
+        return html.escape(html.unescape(alt.group(1)), quote=False) if alt else ""
+
+    return IMG_WHOLE.sub(replace, article_html)
 
 
 def drop_images(article_html: str) -> str:

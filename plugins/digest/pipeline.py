@@ -38,7 +38,14 @@ from .errors import (
 from .extract import extract_article, extract_from_feed_content
 from .feeds import parse_feed, web_url
 from .fetch import HostGate, Response, RetryPolicy, fetch_url, make_client
-from .images import IMAGE_FOLDER, drop_images, file_stem, image_urls, point_images, prepare_image
+from .images import (
+    IMAGE_FOLDER,
+    drop_images,
+    file_stem,
+    image_urls,
+    localize_images,
+    prepare_image,
+)
 from .jsonfeed import looks_like_json_feed, parse_json_feed
 from .lock import fetch_lock
 from .models import Article, ExtractedArticle, Feed, FeedItem, Source
@@ -589,7 +596,11 @@ def obtain_article(
 
 
 def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> None:
-    """Apply DIGEST_IMAGES: copy images next to the articles, keep them remote, or drop them."""
+    """Apply DIGEST_IMAGES: copy images next to the articles, keep them remote, or drop them.
+
+    With "local", an image that could not be copied is left out (its alt text stays), and so is
+    a lead image that could not: readers' browsers never ask the sources' servers for anything.
+    """
     settings = ctx.settings
     if settings.images == "none":
         extracted.html, extracted.lead_image = drop_images(extracted.html), ""
@@ -610,14 +621,16 @@ def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> No
             response = ctx.get(url, source, max_bytes=settings.max_image_bytes, accept=IMAGE_ACCEPT)
             name, data = prepare_image(response.content, url)
         except (FetchError, ExtractError) as err:
-            log.warning("%s: image %s stays on its site: %s", source.name, url, err)
+            log.warning(
+                "%s: image %s is left out, it could not be copied: %s", source.name, url, err
+            )
             continue
         stored = write_image(folder, name, data, durable=False)
         ctx.image_stored(stored)
         local[url] = stored.name
-    extracted.html = point_images(extracted.html, local)
-    if extracted.lead_image in local:
-        extracted.lead_image = f"{IMAGE_FOLDER}/{local[extracted.lead_image]}"
+    extracted.html = localize_images(extracted.html, local)
+    lead = local.get(extracted.lead_image)
+    extracted.lead_image = f"{IMAGE_FOLDER}/{lead}" if lead else ""
 
 
 def interleave_hosts(jobs: list[Job]) -> list[Job]:
@@ -637,9 +650,23 @@ def interleave_hosts(jobs: list[Job]) -> list[Job]:
 
 
 def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str, tuple[int, ...]]:
-    """Everything a job needs from the network, extracted. Runs in a worker thread."""
-    extracted, note, signature = obtain_article(job.item, job.source, ctx)
-    keep_images(extracted, job.source, ctx)
+    """Everything a job needs from the network, extracted. Runs in a worker thread.
+
+    Whatever a hostile item makes go wrong costs that item only: an error that is not one of
+    Digest's own (lxml's ValueError on a control character in a link, say) becomes an
+    ExtractError naming the source and the item, which the run logs, reports and goes past
+    (the traceback is logged at debug level). Digest's own errors pass as they are, so a
+    WriteError still stops the run.
+    """
+    try:
+        extracted, note, signature = obtain_article(job.item, job.source, ctx)
+        keep_images(extracted, job.source, ctx)
+    except DigestError:
+        raise
+    except Exception as err:
+        where = f"{job.source.name}: item {job.item.title!r} ({job.item.url or job.item.guid})"
+        log.debug("%s could not be read", where, exc_info=True)
+        raise ExtractError(f"the item could not be read: {type(err).__name__}: {err}") from err
     return extracted, note, signature
 
 

@@ -155,15 +155,25 @@ def strip_tracking(url: str) -> str:
     return urlunsplit(parts._replace(query=query, fragment=fragment))
 
 
+_URL_WHITESPACE = str.maketrans("", "", "\t\r\n")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def absolute_url(value: str, base_url: str) -> str | None:
-    """value made absolute against base_url, or None when it is not an http(s)/mailto URL."""
-    value = value.strip()
+    """value made absolute against base_url, or None when it is not an http(s)/mailto URL.
+
+    Tabs and line breaks are dropped, as browsers drop them; a URL still holding a control
+    character is refused (no browser would follow it, and lxml will not store it).
+    """
+    value = value.strip().translate(_URL_WHITESPACE)
     if not value:
         return None
     try:
         joined = urljoin(base_url, value) if base_url else value
         scheme = urlsplit(joined).scheme.lower()
     except ValueError:
+        return None
+    if _CONTROL.search(joined):
         return None
     return joined if scheme in URL_SCHEMES else None
 

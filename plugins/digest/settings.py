@@ -41,6 +41,7 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_FEED_CONTENT": "full",
     "DIGEST_SEARCH": True,
     "DIGEST_EDITION": "day",
+    "DIGEST_SITE_RULES": "site_rules",
 }
 FEED_CONTENT_MODES = ("full", "summary", "link")
 IMAGE_MODES = ("local", "remote", "none")
@@ -68,6 +69,7 @@ class DigestSettings:
     cache_dir: Path
     fetch: bool = True
     opml_path: Path | None = None
+    site_rules_dir: Path | None = None
     mirrors: Mapping[str, Path] = field(default_factory=dict)
     fetch_interval: float = 900.0
     timeout: float = 20.0
@@ -188,6 +190,9 @@ def load_settings(
             cache_dir=(base / str(values["DIGEST_CACHE_DIR"])).resolve(),
             fetch=_as_bool(values["DIGEST_FETCH"]),
             opml_path=opml_path,
+            site_rules_dir=(base / str(values["DIGEST_SITE_RULES"])).resolve()
+            if values["DIGEST_SITE_RULES"]
+            else None,
             mirrors=mirrors,
             fetch_interval=float(values["DIGEST_FETCH_INTERVAL"]),  # type: ignore[arg-type]
             timeout=float(values["DIGEST_TIMEOUT"]),  # type: ignore[arg-type]

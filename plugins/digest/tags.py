@@ -10,13 +10,15 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from .errors import ConfigError
+from .write import plain_text
 
 TagRules = tuple[tuple[str, re.Pattern[str]], ...]
 
 
 def normalize_tag(tag: str) -> str:
-    """Lower-case and trimmed, inner spaces collapsed; commas and semicolons would split a tag."""
-    return re.sub(r"[\s,;]+", " ", str(tag)).strip().lower()
+    """Lower-case and trimmed, inner spaces collapsed; commas and semicolons would split a tag,
+    and a control character would stop Pelican's feed writer (it becomes a space)."""
+    return re.sub(r"[\s,;]+", " ", plain_text(str(tag))).strip().lower()
 
 
 def normalize_tags(

@@ -27,17 +27,34 @@ from slugify import slugify
 
 from .errors import WriteError
 from .models import Article
+from .slugs import is_device_name
 
 log = logging.getLogger(__name__)
 
 META = re.compile(rb'<meta name="([a-z_]+)" content="([^"]*)">')
 HEAD_END = b"</head>"
 MAX_SLUG_LENGTH = 80
+# Characters XML 1.0 forbids (Pelican's feed writer stops the build on them), DEL and C1
+# controls, lone surrogates (not encodable) and the two non-characters.
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def make_slug(title: str) -> str:
-    """A readable, URL-safe slug for a title; never empty."""
-    return slugify(title, max_length=MAX_SLUG_LENGTH, word_boundary=True) or "article"
+    """A readable, URL-safe slug for a title; never empty, never a Windows device name."""
+    slug = slugify(title, max_length=MAX_SLUG_LENGTH, word_boundary=True) or "article"
+    return f"{slug}-article" if is_device_name(slug) else slug
+
+
+def plain_text(value: str) -> str:
+    """Metadata without control characters: each becomes a space, and the spaces are folded.
+
+    A feed can carry any character (JSON escapes them all); one NUL in a title or a tag would
+    otherwise stop Pelican's feed writer and with it the whole build. Clean values come back
+    unchanged, byte for byte, so files already written stay as they are.
+    """
+    if not NOT_TEXT.search(value):
+        return value
+    return " ".join(NOT_TEXT.sub(" ", value).split())
 
 
 def format_also_in(carriers: Iterable[tuple[str, str]]) -> str:
@@ -56,7 +73,11 @@ def parse_also_in(value: str) -> tuple[tuple[str, str], ...]:
 
 
 def render(article: Article) -> str:
-    """The content file's text: metadata as <meta> tags Pelican's HTML reader understands."""
+    """The content file's text: metadata as <meta> tags Pelican's HTML reader understands.
+
+    No control character reaches the file, in the metadata or in the body: Pelican copies both
+    into the site's feeds, and its feed writer stops the build on one (F10).
+    """
     meta: list[tuple[str, str]] = [
         ("date", article.date.isoformat()),
         ("modified", article.modified.isoformat()),
@@ -79,14 +100,14 @@ def render(article: Article) -> str:
         ("fingerprint", article.fingerprint),
     ]
     head = "\n".join(
-        f'<meta name="{name}" content="{escape(value, quote=True)}">'
+        f'<meta name="{name}" content="{escape(plain_text(value), quote=True)}">'
         for name, value in meta
-        if value
+        if plain_text(value)
     )
     return (
         "<!DOCTYPE html>\n<html>\n<head>\n"
-        f"<title>{escape(article.title, quote=False)}</title>\n{head}\n"
-        f"</head>\n<body>\n{article.html.strip()}\n</body>\n</html>\n"
+        f"<title>{escape(plain_text(article.title), quote=False)}</title>\n{head}\n"
+        f"</head>\n<body>\n{NOT_TEXT.sub(' ', article.html).strip()}\n</body>\n</html>\n"
     )
 
 

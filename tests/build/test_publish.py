@@ -30,9 +30,6 @@ COPIED = [
 ]
 SITEURL = "https://someone.github.io/digest"
 ATOM = "{http://www.w3.org/2005/Atom}"
-CNAME_WIRED = "--cname" in (ROOT / "tasks.py").read_text(encoding="utf-8")
-
-
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of the child commands: no git, site or digest settings of the caller."""
     prefixes = ("GIT_", "DIGEST_", "SITEURL", "CNAME", "FEED_DOMAIN")
@@ -168,11 +165,6 @@ def test_no_cname_without_a_custom_domain(published: tuple[Path, Path, str]) -> 
     assert "CNAME" not in branch_files(remote)
 
 
-@pytest.mark.xfail(
-    not CNAME_WIRED,
-    strict=True,
-    reason="tasks.py gh_pages does not pass ghp-import --cname from the CNAME variable yet",
-)
 def test_custom_domain_writes_cname(tmp_path: Path) -> None:
     repo = site_repository(tmp_path / "site")
     gh_pages(repo, SITEURL="https://digest.example.org", CNAME="digest.example.org")

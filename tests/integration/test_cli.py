@@ -86,6 +86,25 @@ def test_extract_explains_what_it_removed(capsys) -> None:
     assert removed.strip().startswith("- [")
 
 
+def test_extract_applies_the_site_rules_folder(tmp_path, capsys) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    source = FIXTURES / "siterules" / "news.example.txt"
+    (rules / "news.example.txt").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    page = str(FIXTURES / "siterules" / "news.example.html")
+    url = "https://news.example/2025/03/harbour-dredging"
+    args = ["extract", page, "--url", url, "--text", "--explain"]
+    assert main([*args, "--site-rules", str(rules)]) == 0
+    with_rules = capsys.readouterr().out
+    assert main([*args, "--site-rules", str(tmp_path / "none")]) == 0
+    without = capsys.readouterr().out
+    # The site's title line names the headline; its author lines give both names.
+    assert with_rules.startswith("# Harbour board approves the dredging contract")
+    assert "[site:news.example:strip_id_or_class:share-row] Share this story" in with_rules
+    assert "[site:" not in without
+    assert with_rules != without
+
+
 def test_import_and_export_opml(tmp_path, capsys) -> None:
     incoming = tmp_path / "reader.opml"
     incoming.write_text(

@@ -167,3 +167,14 @@ def test_host_gate_spaces_request_starts() -> None:
     assert starts[2] - starts[0] >= 0.09
     with gate.slot("file:///tmp/x"):
         pass  # local URLs are never delayed
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:1/\x01page", "http://127.0.0.1:1/a\x7f", "http://[::1/"],
+)
+def test_unusable_urls_are_fetch_errors_naming_them(url: str) -> None:
+    """httpx refuses them before any request, with errors that are no HTTPError (F1)."""
+    with make_client("Digest-test/1.0") as client, pytest.raises(FetchError) as caught:
+        fetch_url(client, url)
+    assert caught.value.url == url and "not a URL that can be fetched" in str(caught.value)

@@ -102,7 +102,7 @@ def test_fetch_writes_articles_and_keeps_going_past_failures(
     images = list((tmp_path / "content" / "images" / "digest").iterdir())
     assert len(images) == 1 and images[0].read_bytes() == PNG
     assert f'src="{{static}}/images/digest/{images[0].name}"' in ferry
-    assert f'src="{server.url}/img/missing.png"' in ferry  # a failed image stays on its site
+    assert "missing.png" not in ferry and ">Lost</figure>" in ferry  # left out, its alt kept
     crane = files[0].read_text(encoding="utf-8")
     assert NOTE_NO_PAGE in crane
     assert "shut its doors for repairs" in crane

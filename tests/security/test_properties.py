@@ -194,7 +194,6 @@ def test_cleaning_and_extracting_raise_only_digest_errors(markup: str) -> None:
     assert isinstance(html_to_text(markup), str)
 
 
-@pytest.mark.xfail(strict=True, reason="F1: a control character in a URL raises ValueError")
 @given(HTML_WITH_CONTROLS)
 @example('<a href="http://x.example/\x01">x</a>')
 @example('<img src="/\x0b.png">')

@@ -28,27 +28,6 @@ TARGET_RECALL = 0.98
 TARGET_PARAGRAPH_LOSS = 0.005
 TARGET_NEGATIVE_LOSS = 0.01
 
-# Pages whose appeals the text layer cannot take out completely, and why. All three are one
-# code change in digest/clean.py, not a missing rule: a plain line (no appeal signal a rule
-# could read without also matching news) inside the small box of an appeal stays, because a run
-# of appeal blocks stops at the first ordinary paragraph. Taking the whole box when it is small,
-# mostly appeal and buttons, and not the article container, would fix all three.
-NEEDS_CODE = {
-    "en_rowing_club_fees": (
-        "a membership box whose heading and benefit list say nothing an appeal rule can read "
-        "('Become a Folio Friend', 'Invitations to our summer party'): only its price line is "
-        "an appeal, and plain lines in the same small box are never taken with it"
-    ),
-    "en_veskia_air_defence": (
-        "an end-of-article box opens with a plain statement ('Northwire has reporters on the "
-        "ground in Veskia.') before its ask: a plain line in an appeal's own small box stays"
-    ),
-    "en_how_to_help_flood": (
-        "an inline box opens with 'We're covering the floods hour by hour, for free.', plain "
-        "prose to a rule ('for free' is everywhere in blogs), then asks for a gift"
-    ),
-}
-
 
 def flat(text: str) -> str:
     """White space collapsed (non-breaking spaces too)."""
@@ -81,16 +60,6 @@ def page(name: str) -> str:
 def output(name: str) -> str:
     """The extracted article's text, flattened: extracted once per page for every test."""
     return flat(extract_article(page(name), spec(name)["url"]).text)
-
-
-def appeal_params() -> list[object]:
-    """Page names as parameters, the pages that need a code change marked strict xfail."""
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NEEDS_CODE[n]))
-        if n in NEEDS_CODE
-        else n
-        for n in names()
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,7 +112,7 @@ def test_every_paragraph_kept_in_order(name: str) -> None:
         position = found + 1
 
 
-@pytest.mark.parametrize("name", appeal_params())
+@pytest.mark.parametrize("name", names())
 def test_every_appeal_sentence_gone(name: str) -> None:
     text = output(name)
     left = [

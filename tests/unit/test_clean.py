@@ -372,6 +372,56 @@ def test_doubtful_paragraph_next_to_an_appeal_in_the_article_stays() -> None:
     assert "become a member" not in text
 
 
+PLAIN_OPENER = "Our reporters are on the ground at the tram depot."
+ASK = "Keeping them there is costly. Support our journalism from $3 a month."
+
+
+def test_small_appeal_box_goes_with_its_plain_opening_line() -> None:
+    box = f"<div class='k1'><div>{PLAIN_OPENER}</div><div>{ASK}</div><a href='/s'>Support</a></div>"
+    assert judge(PLAIN_OPENER).kind == REAL
+    cleaned, removed = find_appeals(page_with(box), URL)
+    text = visible_text(cleaned)
+    assert_in_order(text, BODY)
+    assert PLAIN_OPENER not in text
+    assert [r.text for r in removed] == [flat(f"{PLAIN_OPENER} {ASK} Support")]
+
+
+def test_box_widening_stops_at_a_short_article() -> None:
+    # The whole article is a few short paragraphs in one container with the ask: widening the
+    # ask to its small box must not take the article with it.
+    short = ["The depot reopens on Monday.", "Trams will run every ten minutes."]
+    page = (
+        "<html><body><div class='a1'>"
+        + "".join(f"<p>{p}</p>" for p in short)
+        + f"<p>{ASK}</p></div></body></html>"
+    )
+    text = visible_text(remove_appeals(page, URL))
+    assert_in_order(text, short)
+    assert "Support our journalism" not in text
+
+
+def test_box_widening_keeps_three_short_paragraphs() -> None:
+    short = [
+        "The depot reopens on Monday.",
+        "Trams run every ten minutes.",
+        "Fares stay the same this year.",
+    ]
+    box = "<div class='k3'>" + "".join(f"<p>{p}</p>" for p in short) + f"<p>{ASK}</p></div>"
+    text = visible_text(remove_appeals(page_with(box), URL))
+    assert_in_order(text, BODY[:2] + short + BODY[2:])
+    assert "Support our journalism" not in text
+
+
+def test_box_widening_keeps_reported_news_and_long_paragraphs() -> None:
+    reported = "The union said drivers would strike on Friday if talks fail."
+    long_line = BODY[0] + " " + BODY[1] + " " + BODY[2]
+    for plain in (reported, long_line):
+        box = f"<div class='k2'><p>{plain}</p><p>{ASK}</p></div>"
+        text = visible_text(remove_appeals(page_with(box), URL))
+        assert flat(plain) in flat(text), plain
+        assert "Support our journalism" not in text
+
+
 def test_appeal_text_loose_in_a_container_is_cut_without_its_child_paragraphs() -> None:
     page = (
         "<html><body><div class='m'>Please support us with a donation today, your gift keeps "

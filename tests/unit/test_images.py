@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from digest.errors import ExtractError
 from digest.images import (
@@ -11,6 +12,7 @@ from digest.images import (
     file_stem,
     image_kind,
     image_urls,
+    localize_images,
     point_images,
     prepare_image,
 )
@@ -33,6 +35,18 @@ def test_point_images_uses_static_links_for_kept_images_only() -> None:
     assert pointed.count('src="{static}/images/digest/abc.png"') == 2
     assert 'src="https://b.example/b.svg"' in pointed
     assert 'alt="tide"' in pointed
+
+
+def test_localize_images_leaves_no_image_on_another_site() -> None:
+    """DIGEST_IMAGES = "local": what was not copied goes, its alt text kept as text."""
+    local = {"https://a.example/t.png?w=2&h=1": "abc.png"}
+    hostile = '<p>x</p><img alt="&lt;script&gt;a&quot;b>c" src="https://c.example/px.gif"><p>y</p>'
+    localized = localize_images(ARTICLE + hostile, local)
+    assert localized.count('src="{static}/images/digest/abc.png"') == 2
+    assert localized.count("<img") == 2 and "b.example" not in localized
+    assert "c.example" not in localized and "<script>" not in localized
+    assert '<p>x</p>&lt;script&gt;a"b&gt;c<p>y</p>' in localized
+    assert "/relative.png" not in localized  # no address survives that is not the site's
 
 
 def test_drop_images() -> None:
@@ -79,6 +93,22 @@ def test_svg_loses_everything_that_runs_or_loads() -> None:
     assert ".bar { fill: #2a7; }" in cleaned
     assert 'href="#bar"' in cleaned
     assert 'width="10"' in cleaned
+
+
+def test_svg_entities_go_and_the_file_stays_well_formed() -> None:
+    """The DTD is not kept, so neither are its entities: no reference is left undefined."""
+    svg = b"""<?xml version="1.0"?>
+<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/hostname"><!ENTITY ns "http://www.w3.org/2000/svg">
+<!ENTITY word "inner">]>
+<svg xmlns="&ns;" width="10" height="10">
+  <text class="a&word;" x="0" y="9">before &xxe; middle &word; after &amp; &#65;</text>
+</svg>"""
+    cleaned = clean_svg(svg, "https://a.example/x.svg")
+    root = etree.fromstring(cleaned, etree.XMLParser(resolve_entities=False))  # well-formed
+    text = root[0]
+    assert text.get("class") == "ainner"  # an attribute reads as it did
+    assert text.text == "before  middle  after & A"
+    assert b"&xxe;" not in cleaned and b"&word;" not in cleaned and b"ENTITY" not in cleaned
 
 
 def test_malformed_svg_is_refused() -> None:

@@ -238,3 +238,19 @@ def test_item_authors_override_feed_authors_and_1_1_wins_over_1_0() -> None:
 )
 def test_text_to_html(text: str, expected: str) -> None:
     assert text_to_html(text) == expected
+
+
+def test_urls_lose_tabs_and_newlines_and_refuse_other_control_characters() -> None:
+    """Browsers drop tabs and line breaks from URLs; no client takes another control character,
+    and one bad link must cost only itself (F1)."""
+    content = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {"id": "a", "url": "https://fixture.example/a\t/\nb"},
+                {"id": "b", "url": "https://fixture.example/\x01b", "external_url": "/c\x0e"},
+            ],
+        }
+    ).encode()
+    feed = parse_json_feed(content, "https://fixture.example/feed.json", SOURCE)
+    assert [item.url for item in feed.items] == ["https://fixture.example/a/b", ""]

@@ -16,6 +16,7 @@ from digest.write import (
     index_existing,
     make_slug,
     parse_also_in,
+    plain_text,
     render,
     set_also_in,
     write_article,
@@ -74,6 +75,30 @@ def test_slugs_are_readable_and_never_empty() -> None:
     assert make_slug("Гавань открыта") == "gavan-otkryta"
     assert make_slug("!!!") == "article"
     assert len(make_slug("word " * 100)) <= 80
+
+
+@pytest.mark.parametrize("title", ["CON", "nul", "Com1", "LPT9", "aux"])
+def test_slugs_are_never_windows_device_names(title: str) -> None:
+    assert make_slug(title) == title.lower() + "-article"
+    assert make_slug(f"{title} and more") == f"{title.lower()}-and-more"
+
+
+def test_control_characters_never_reach_a_content_file() -> None:
+    """XML 1.0 refuses them, and Pelican's feed writer with it: they become spaces."""
+    assert plain_text("a\x00b\x1f c\x7f") == "a b c"
+    assert plain_text("fine  as\tit is\n") == "fine  as\tit is\n"  # untouched, byte for byte
+    text = render(
+        make_article(
+            title="Bell\x07 title",
+            authors=("Ada\x00 Quill",),
+            tags=("x\x1bx",),
+            summary="\x0bsummary\ud800",
+            category="\x01",
+        )
+    )
+    assert not any(ord(c) < 32 and c not in "\n" for c in text), repr(text)
+    assert "<title>Bell title</title>" in text and 'content="Ada Quill"' in text
+    assert 'name="category"' not in text  # nothing left but the control character
 
 
 def test_write_is_idempotent_byte_for_byte_and_mtime(tmp_path: Path) -> None:
