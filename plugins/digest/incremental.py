@@ -13,6 +13,7 @@ listed in the menu, every setting, the theme's and the plugins' files, and Pelic
 Anything else a custom theme may show on an article page (a list of recent articles, counts
 per tag) is not covered, nor are the targets of {filename} links between articles (the
 digest's own content files have none): DIGEST_INCREMENTAL = False turns the skipping off.
+It is on only when Pelican's CACHE_CONTENT is, since its keys are kept in CACHE_PATH.
 
 Pelican's own content cache has no such check: with CONTENT_CACHING_LAYER = "generator" it
 would hand a build made with other settings (publishconf.py's SITEURL) the articles of the
@@ -160,7 +161,10 @@ class IncrementalWriter(DigestWriter):
 
     def __init__(self, output_path: str, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__(output_path, settings=settings)
-        self.enabled = bool(self.settings.get("DIGEST_INCREMENTAL", True))
+        # The keys live in CACHE_PATH: only a site that keeps a cache (CACHE_CONTENT) gets one.
+        self.enabled = bool(
+            self.settings.get("DIGEST_INCREMENTAL", True) and self.settings.get("CACHE_CONTENT")
+        )
         cache = str(self.settings.get("CACHE_PATH") or "cache")
         self.manifest_path = Path(cache) / MANIFEST_NAME
         self.stamp = settings_stamp(self.settings) if self.enabled else ""
