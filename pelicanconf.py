@@ -17,6 +17,16 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 
 THEME = "theme"
 TYPOGRIFY = True
+
+# Rebuilds cost what changed: Pelican keeps the read (and typogrified) articles in cache/, copies
+# only static files that changed, and the digest plugin leaves unchanged article pages and feeds
+# as they are (DIGEST_INCREMENTAL; plugins/digest/incremental.py). The plugin also stops Pelican
+# from loading a cache written under other settings (publishconf.py's SITEURL).
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "generator"
+CHECK_MODIFIED_METHOD = "mtime"
+STATIC_CHECK_IF_MODIFIED = True
 DEFAULT_PAGINATION = 30
 SUMMARY_MAX_LENGTH = 60
 

@@ -159,3 +159,48 @@ def export_opml(c: Context) -> None:
     """Print the configured sources as OPML."""
     with c.cd(str(ROOT)):
         c.run(f"{PY} -m digest export-opml --settings {CONFIG['settings_base']}", env=_env())
+
+
+@task(
+    help={
+        "sources": "number of generated sources (hosts)",
+        "articles": "articles per source",
+        "latency": "seconds the loopback server adds to every response",
+        "rounds": "rounds; each figure is the median over them",
+        "sites": "generate into (or reuse) this folder",
+        "out": "write the JSON and markdown results as OUT.json and OUT.md",
+        "memory": "only the cold fetch and the full build (the 5,000-article memory run)",
+    }
+)
+def bench(
+    c: Context,
+    sources: int = 50,
+    articles: int = 20,
+    latency: float = 0.05,
+    rounds: int = 3,
+    sites: str = "",
+    out: str = "",
+    memory: bool = False,
+) -> None:
+    """Scale benchmark: fetch and build S sources x N articles beside plain Pelican."""
+    args = [
+        f"--sources {sources}",
+        f"--articles {articles}",
+        f"--latency {latency}",
+        f"--repeat {rounds}",
+    ]
+    if sites:
+        args.append(f"--sites {shlex.quote(sites)}")
+    if out:
+        args += [f"--json {shlex.quote(out + '.json')}", f"--markdown {shlex.quote(out + '.md')}"]
+    if memory:
+        args.append("--memory-only")
+    with c.cd(str(ROOT)):
+        c.run(f"{PY} benchmarks/scale.py {' '.join(args)}", env=_env(), pty=False)
+
+
+@task(name="bench-extraction")
+def bench_extraction(c: Context, repeat: int = 3) -> None:
+    """Extraction benchmark: quality and speed beside readability-lxml alone."""
+    with c.cd(str(ROOT)):
+        c.run(f"{PY} benchmarks/extraction.py --repeat {repeat}", env=_env(), pty=False)

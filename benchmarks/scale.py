@@ -60,11 +60,12 @@ TARGETS = {
     "memory_articles": 5000,
 }
 # Pelican's content cache for the incremental build: the reader layer, checked by mtime.
-CACHE_SETTINGS = {
+CACHE_SETTINGS = {  # as the repository's pelicanconf.py sets them, for both builds
     "CACHE_CONTENT": True,
     "LOAD_CONTENT_CACHE": True,
-    "CONTENT_CACHING_LAYER": "reader",
+    "CONTENT_CACHING_LAYER": "generator",
     "CHECK_MODIFIED_METHOD": "mtime",
+    "STATIC_CHECK_IF_MODIFIED": True,
     "CACHE_PATH": "cache",
 }
 PROCESSED = re.compile(r"Processed (\d+) articles?")

@@ -5,11 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pelican import signals
-
-from .sitefeeds import get_writer, write_json_feeds
-from .slugs import assign_slugs
-
 log = logging.getLogger(__name__)
 
 
@@ -39,9 +34,22 @@ def index_on_finalized(pelican: object) -> None:
 
 
 def register() -> None:
-    """Connect the plugin's receivers (module-level: Pelican holds them by weak reference)."""
+    """Connect the plugin's receivers (module-level: Pelican holds them by weak reference).
+
+    Pelican and the feed writer are imported here, not at the top, so that importing the
+    package (the CLI's fetch, the extraction worker processes) does not pay for Pelican.
+    """
+    from pelican import signals
+
+    from .incremental import get_writer, guard_content_cache, rebind_context
+    from .sitefeeds import write_json_feeds
+    from .slugs import assign_slugs
+
     signals.initialized.connect(fetch_on_initialized)
+    signals.initialized.connect(guard_content_cache)
     signals.article_generator_pretaxonomy.connect(assign_slugs)
+    signals.article_generator_finalized.connect(rebind_context)
+    signals.page_generator_finalized.connect(rebind_context)
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.finalized.connect(index_on_finalized)

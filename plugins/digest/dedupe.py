@@ -190,3 +190,59 @@ def is_near_duplicate(
 ) -> bool:
     """Whether two signatures are one story; empty or mismatched signatures never are."""
     return bool(a_text_sig) and similarity(a_text_sig, b_text_sig) >= threshold
+
+
+class SignatureIndex:
+    """Stored signatures behind an inverted index on their hash values, for candidate lookup.
+
+    A pair can reach `threshold` only if their sketches share at least threshold x k values
+    (the estimate counts shared values among the k smallest of the union, and k is the longer
+    sketch's length), so only signatures sharing that many values are scored with similarity().
+    The answer is the one a scan over every stored signature in insertion order would give,
+    at a cost that grows with the candidates instead of with the archive.
+    """
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._signatures: list[tuple[int, ...]] = []
+        self._position: dict[str, int] = {}
+        self._postings: dict[int, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+    def add(self, digest_id: str, signature: tuple[int, ...]) -> None:
+        """Index an article's signature; a second call for one id replaces the first."""
+        if not signature:
+            return
+        if digest_id in self._position:
+            self._signatures[self._position[digest_id]] = ()
+        position = len(self._ids)
+        self._ids.append(digest_id)
+        self._signatures.append(signature)
+        self._position[digest_id] = position
+        for value in set(signature):
+            self._postings.setdefault(value, []).append(position)
+
+    def find(
+        self,
+        signature: tuple[int, ...],
+        exclude: str = "",
+        threshold: float = NEAR_DUPLICATE_THRESHOLD,
+    ) -> str | None:
+        """The first indexed article (in insertion order) that is a near duplicate, or None."""
+        if not signature:
+            return None
+        shared: dict[int, int] = {}
+        for value in set(signature):
+            for position in self._postings.get(value, ()):
+                shared[position] = shared.get(position, 0) + 1
+        for position in sorted(shared):
+            other = self._signatures[position]
+            if not other or self._ids[position] == exclude:
+                continue
+            if shared[position] < threshold * max(len(signature), len(other)) - 1e-9:
+                continue  # too few shared values for the estimate to reach the threshold
+            if is_near_duplicate(signature, other, threshold):
+                return self._ids[position]
+        return None

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from .dedupe import is_near_duplicate, text_signature, url_key
+from .dedupe import SignatureIndex, text_signature, url_key
 from .errors import (
     ConfigError,
     DigestError,
@@ -59,6 +62,7 @@ from .write import (
     make_slug,
     set_also_in,
     sweep_temporaries,
+    sync_files,
     write_article,
     write_image,
 )
@@ -78,6 +82,14 @@ NOTE_NO_PAGE = "The original page could not be read; this is the text the feed c
 NOTE_ROBOTS = (
     "The source's robots.txt asks not to fetch this page; this is the text the feed carries."
 )
+SYNC_BATCH = 64  # files written between two syncs (and store commits) of a run
+# Below this many pages a run extracts in its own process: starting a worker process (an
+# interpreter, lxml's and readability's imports) costs about 0.3 s of CPU, the CPU time of
+# some 8 pages, and delays the first page by as much; it pays off from a few dozen pages.
+POOL_MIN_PAGES = 32
+PARENT_POLL_SECONDS = 1.0  # how often a worker process checks that its parent is alive
+
+T = TypeVar("T")
 
 
 class ProgressHook(Protocol):
@@ -155,6 +167,39 @@ class Context:
     robots: dict[str, RobotsPolicy] = field(default_factory=dict)
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     robots_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    extractors: Extractors | None = None
+    kept_images: dict[str, str] | None = None  # image file stem -> file name, read once a run
+    images_lock: threading.Lock = field(default_factory=threading.Lock)
+    unsynced: list[Path] = field(default_factory=list)  # files written without fsync, yet
+
+    def extract(self, what: str, function: Callable[..., T], *args: object) -> T:
+        """Run CPU-bound work in the extraction processes, or here when there are none."""
+        if self.extractors is None:
+            return function(*args)
+        return self.extractors.run(what, function, *args)
+
+    def kept_image(self, stem: str, folder: Path) -> str | None:
+        """The file name of an image already stored under that stem (one folder scan a run)."""
+        with self.images_lock:
+            if self.kept_images is None:
+                names = (p.name for p in folder.iterdir()) if folder.is_dir() else ()
+                self.kept_images = {
+                    name.split(".", 1)[0]: name for name in names if not name.startswith(".")
+                }
+            return self.kept_images.get(stem)
+
+    def image_stored(self, path: Path) -> None:
+        """Remember an image written (without fsync) during the run."""
+        with self.images_lock:
+            self.unsynced.append(path)
+            if self.kept_images is not None:
+                self.kept_images[path.name.split(".", 1)[0]] = path.name
+
+    def sync(self) -> None:
+        """fsync every file written since the last sync (see write.sync_files)."""
+        with self.images_lock:
+            paths, self.unsynced = self.unsynced, []
+        sync_files(paths)
 
     def get(self, url: str, source: Source, **kwargs: object) -> Response:
         """GET with the run's retry policy, host gate and the source's User-Agent."""
@@ -359,6 +404,118 @@ def record_duplicate(
     return True
 
 
+# -- extraction processes ------------------------------------------------------------------------
+
+
+@dataclass
+class Extraction:
+    """What the CPU-bound step makes of a page and a feed entry: plain data, picklable."""
+
+    from_feed: ExtractedArticle | None = None
+    page: ExtractedArticle | None = None
+    page_error: str = ""  # why the page gave no article, when it did not
+    feed_signature: tuple[int, ...] = ()
+    page_signature: tuple[int, ...] = ()
+
+
+def extract_texts(
+    feed_html: str, feed_base: str, page: bytes | None, page_url: str, dedupe: bool
+) -> Extraction:
+    """Extract (and sign, for dedupe) a feed entry's content and a fetched page.
+
+    Runs in a worker process: plain data in and out. Any exception from the extractors becomes
+    an ExtractError for this page alone, so one odd page cannot stop the run.
+    """
+    done = Extraction()
+    try:
+        if feed_html:
+            done.from_feed = extract_from_feed_content(feed_html, feed_base)
+            if dedupe:
+                done.feed_signature = text_signature(done.from_feed.text)
+    except DigestError:
+        raise
+    except Exception as err:  # isolation boundary: report it, never crash the run
+        raise ExtractError(f"extracting the feed's content failed: {_describe(err)}") from None
+    if page is not None:
+        try:
+            done.page = extract_article(page, page_url)
+            if dedupe:
+                done.page_signature = text_signature(done.page.text)
+        except ExtractError as err:
+            done.page_error = str(err)
+        except Exception as err:  # isolation boundary, as above
+            done.page_error = f"extraction failed: {_describe(err)}"
+    return done
+
+
+def _describe(err: BaseException) -> str:
+    """An exception as one line, its type included (an AssertionError may have no message)."""
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker process when its parent is gone (kill -9 runs no clean-up)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(0)
+
+
+def _start_worker(parent: int) -> None:
+    """Initializer of each extraction process; `parent` is the run's pid, passed in because
+    the run may already be gone (killed while this process started) when this runs."""
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+class Extractors:
+    """A process pool for extraction, replaced when one of its processes dies.
+
+    Processes are spawned, not forked: a forked child would inherit the run's open files, the
+    fetch lock among them, and keep it held if it outlived a killed run. A dead worker breaks
+    every job in flight, not only its own: each is retried once in a fresh pool, and a page
+    that breaks a second pool is the culprit and fails alone.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.lock = threading.Lock()
+        self.generation = 0
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        """A pool of spawned worker processes."""
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+
+    def run(self, what: str, function: Callable[..., T], *args: object) -> T:
+        """function(*args) in a worker process; `what` (source and URL) names it in messages."""
+        for attempt in (1, 2):
+            with self.lock:
+                pool, generation = self.pool, self.generation
+            try:
+                return pool.submit(function, *args).result()
+            except BrokenProcessPool as err:
+                with self.lock:
+                    if self.generation == generation:
+                        self.pool.shutdown(wait=False, cancel_futures=True)
+                        self.pool = self._new_pool()
+                        self.generation += 1
+                if attempt == 2:
+                    raise ExtractError(
+                        f"the extraction process died twice on {what}; the page is skipped"
+                    ) from err
+                log.warning("digest: an extraction process died while on %s; retrying", what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        with self.lock:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 # -- phase 3: pages ------------------------------------------------------------------------------
 
 
@@ -381,29 +538,50 @@ def robots_allow(url: str, source: Source, ctx: Context) -> bool:
     return policy.allows(url, source.user_agent or ctx.settings.user_agent)
 
 
-def obtain_article(item: FeedItem, source: Source, ctx: Context) -> tuple[ExtractedArticle, str]:
-    """The best article text for an item (page or feed content), and a note for the reader."""
-    from_feed: ExtractedArticle | None = None
+def obtain_article(
+    item: FeedItem, source: Source, ctx: Context
+) -> tuple[ExtractedArticle, str, tuple[int, ...]]:
+    """The best article text for an item (page or feed content), a note, and its signature."""
     feed_html = item.content_html or item.summary_html
-    if feed_html:
-        from_feed = extract_from_feed_content(feed_html, item.url or source.feed_url)
+    base = item.url or source.feed_url
+    dedupe = ctx.settings.dedupe
+    what = f"{source.name}: {item.url or item.guid}"
+
+    def from_feed_only(page: bytes | None = None, page_url: str = "") -> Extraction:
+        if not feed_html and page is None:
+            return Extraction()
+        return ctx.extract(what, extract_texts, feed_html, base, page, page_url, dedupe)
+
+    def usable(done: Extraction) -> bool:
+        return done.from_feed is not None and bool(done.from_feed.text.strip())
+
     if not (source.fetch_pages and item.url):
-        if from_feed is None or not from_feed.text.strip():
+        done = from_feed_only()
+        if not usable(done):
             raise ExtractError(f"{source.name}: {item.title!r} has no page and no feed content")
-        return from_feed, ""
+        return done.from_feed, "", done.feed_signature  # type: ignore[return-value]
     if not robots_allow(item.url, source, ctx):
-        if from_feed is None or not from_feed.text.strip():
+        done = from_feed_only()
+        if not usable(done):
             raise FetchError(f"robots.txt disallows {item.url} and the feed has no text", item.url)
         log.info("%s: robots.txt disallows %s; using the feed's text", source.name, item.url)
-        return from_feed, NOTE_ROBOTS
+        return done.from_feed, NOTE_ROBOTS, done.feed_signature  # type: ignore[return-value]
     try:
         response = ctx.get(item.url, source, max_bytes=ctx.settings.max_bytes, accept=PAGE_ACCEPT)
-        page = extract_article(response.content, response.url or item.url)
-    except (FetchError, ExtractError) as err:
-        if from_feed is None or not from_feed.text.strip():
+    except FetchError as err:
+        done = from_feed_only()
+        if not usable(done):
             raise
         log.warning("%s: %s: %s; using the feed's text", source.name, item.url, err)
-        return from_feed, NOTE_NO_PAGE
+        return done.from_feed, NOTE_NO_PAGE, done.feed_signature  # type: ignore[return-value]
+    done = from_feed_only(response.content, response.url or item.url)
+    from_feed, page = done.from_feed, done.page
+    if page is None:
+        err = ExtractError(done.page_error or f"{item.url}: no article")
+        if from_feed is None or not from_feed.text.strip():
+            raise err
+        log.warning("%s: %s: %s; using the feed's text", source.name, item.url, err)
+        return from_feed, NOTE_NO_PAGE, done.feed_signature
     if (
         item.content_html
         and from_feed
@@ -413,8 +591,8 @@ def obtain_article(item: FeedItem, source: Source, ctx: Context) -> tuple[Extrac
         from_feed.title = from_feed.title or page.title
         from_feed.lead_image = from_feed.lead_image or page.lead_image
         from_feed.canonical_url = page.canonical_url
-        return from_feed, ""
-    return page, ""
+        return from_feed, "", done.feed_signature
+    return page, "", done.page_signature
 
 
 def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> None:
@@ -435,9 +613,9 @@ def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> No
         urls.append(extracted.lead_image)
     local: dict[str, str] = {}
     for url in dict.fromkeys(urls):
-        kept = next(folder.glob(file_stem(url) + ".*"), None) if folder.is_dir() else None
+        kept = ctx.kept_image(file_stem(url), folder)
         if kept is not None:
-            local[url] = kept.name
+            local[url] = kept
             continue
         try:
             response = ctx.get(url, source, max_bytes=settings.max_image_bytes, accept=IMAGE_ACCEPT)
@@ -447,7 +625,9 @@ def keep_images(extracted: ExtractedArticle, source: Source, ctx: Context) -> No
                 "%s: image %s is left out, it could not be copied: %s", source.name, url, err
             )
             continue
-        local[url] = write_image(folder, name, data).name
+        stored = write_image(folder, name, data, durable=False)
+        ctx.image_stored(stored)
+        local[url] = stored.name
     extracted.html = localize_images(extracted.html, local)
     lead = local.get(extracted.lead_image)
     extracted.lead_image = f"{IMAGE_FOLDER}/{lead}" if lead else ""
@@ -469,8 +649,8 @@ def interleave_hosts(jobs: list[Job]) -> list[Job]:
     return ordered
 
 
-def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str]:
-    """Everything a job needs from the network. Runs in a worker thread.
+def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str, tuple[int, ...]]:
+    """Everything a job needs from the network, extracted. Runs in a worker thread.
 
     Whatever a hostile item makes go wrong costs that item only: an error that is not one of
     Digest's own (lxml's ValueError on a control character in a link, say) becomes an
@@ -479,7 +659,7 @@ def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str]:
     WriteError still stops the run.
     """
     try:
-        extracted, note = obtain_article(job.item, job.source, ctx)
+        extracted, note, signature = obtain_article(job.item, job.source, ctx)
         keep_images(extracted, job.source, ctx)
     except DigestError:
         raise
@@ -487,7 +667,7 @@ def fetch_job(job: Job, ctx: Context) -> tuple[ExtractedArticle, str]:
         where = f"{job.source.name}: item {job.item.title!r} ({job.item.url or job.item.guid})"
         log.debug("%s could not be read", where, exc_info=True)
         raise ExtractError(f"the item could not be read: {type(err).__name__}: {err}") from err
-    return extracted, note
+    return extracted, note, signature
 
 
 # -- phase 4: writing ----------------------------------------------------------------------------
@@ -550,33 +730,40 @@ def build_article(
 
 
 def find_story_owner(
-    job: Job, extracted: ExtractedArticle, signature: tuple[int, ...], store: Store
+    job: Job,
+    extracted: ExtractedArticle,
+    signature: tuple[int, ...],
+    store: Store,
+    index: SignatureIndex,
 ) -> str | None:
-    """The article that already tells this story, by canonical URL or by near-identical text."""
+    """The article that already tells this story, by canonical URL or by near-identical text.
+
+    `index` holds the store's signatures (loaded once a run, kept up to date by write_job).
+    """
     canonical = url_key(extracted.canonical_url) if extracted.canonical_url else ""
     owner = store.url_owner(canonical) if canonical else None
     if owner and owner != job.digest_id:
         return owner
-    if not signature:
-        return None
-    for other, other_signature in store.signatures():
-        if other != job.digest_id and is_near_duplicate(signature, other_signature):
-            return other
-    return None
+    return index.find(signature, exclude=job.digest_id)
 
 
 def write_job(
     job: Job,
     extracted: ExtractedArticle,
     note: str,
+    signature: tuple[int, ...],
     store: Store,
     existing: dict[str, ExistingFile],
     settings: DigestSettings,
+    index: SignatureIndex,
+    unsynced: list[Path] | None = None,
 ) -> str:
-    """Write one fetched item, or list it under the article that already tells its story."""
-    signature = text_signature(extracted.text) if settings.dedupe else ()
+    """Write one fetched item, or list it under the article that already tells its story.
+
+    With `unsynced`, the file is not fsynced here: its path is added for sync_files().
+    """
     if job.path is None and settings.dedupe:
-        owner = find_story_owner(job, extracted, signature, store)
+        owner = find_story_owner(job, extracted, signature, store, index)
         if owner and record_duplicate(
             owner, job.source, job.item, job.digest_id, job.fingerprint, store, existing
         ):
@@ -600,7 +787,9 @@ def write_job(
     )
     article = replace(article, fingerprint=job.fingerprint, also_in=store.also_in(job.digest_id))
     was_there = path.exists()
-    changed = write_article(article, path)
+    changed = write_article(article, path, durable=unsynced is None)
+    if changed and unsynced is not None:
+        unsynced.append(path)
     existing[job.digest_id] = ExistingFile(path, job.fingerprint, article.date.isoformat())
     store.save_item(
         job.digest_id, job.source.name, job.item.url, job.fingerprint, str(path), job.first_seen
@@ -608,6 +797,7 @@ def write_job(
     for url in (job.item.url, extracted.canonical_url):
         store.save_url(url_key(url) if url else "", job.digest_id)
     store.save_signature(job.digest_id, signature)
+    index.add(job.digest_id, signature)
     if not was_there:
         return "new"
     return "updated" if changed else "unchanged"
@@ -724,42 +914,69 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
             validators.append((source, response))
 
         _call(progress, "pages", len(jobs))
-        pending = [(job, pool.submit(fetch_job, job, ctx)) for job in interleave_hosts(jobs)]
-        for job, future in pending:
-            try:
-                extracted, note = future.result()
-                outcome = write_job(job, extracted, note, store, existing, settings)
-            except (StoreError, WriteError):
-                # The disk or the store is failing: stop, so the last good state stays intact.
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            except DigestError as err:
-                log.warning("%s: skipped %s (%s): %s", job.source.name, job.item.title,
-                            job.item.url, err)  # fmt: skip
-                job.report.failed += 1
-                job.report.errors.append(f"{job.item.url or job.item.guid}: {err}")
-                outcome = ""
-            if outcome:
-                setattr(job.report, outcome, getattr(job.report, outcome) + 1)
-                owner = store.url_owner(url_key(job.item.url)) or job.digest_id
-                for carrier in job.carriers:
-                    if record_duplicate(
-                        owner,
-                        carrier.source,
-                        carrier.item,
-                        carrier.digest_id,
-                        carrier.fingerprint,
-                        store,
-                        existing,
-                    ):
-                        carrier.report.duplicates += 1
-            _call(progress, "page_done", job.item.url)
+        index = SignatureIndex()
+        if settings.dedupe and jobs:
+            for digest_id, signature in store.signatures():
+                index.add(digest_id, signature)
+        if len(jobs) >= POOL_MIN_PAGES:
+            ctx.extractors = Extractors(os.cpu_count() or 1)
+        try:
+            pending = [(job, pool.submit(fetch_job, job, ctx)) for job in interleave_hosts(jobs)]
+            for start in range(0, len(pending), SYNC_BATCH):
+                with store.batch(before_commit=ctx.sync):
+                    for job, future in pending[start : start + SYNC_BATCH]:
+                        write_result(job, future, ctx, store, existing, index, pool)
+                        _call(progress, "page_done", job.item.url)
+        finally:
+            if ctx.extractors is not None:
+                ctx.extractors.close()
         # Validators last: a run stopped half-way asks for the whole feed again next time.
         for source, response in validators:
             store.save_feed_state(source.feed_url, response.etag, response.last_modified)
     for line in report.summary_lines():
         log.info("digest: %s", line)
     return report
+
+
+def write_result(
+    job: Job,
+    future: Future[tuple[ExtractedArticle, str, tuple[int, ...]]],
+    ctx: Context,
+    store: Store,
+    existing: dict[str, ExistingFile],
+    index: SignatureIndex,
+    pool: ThreadPoolExecutor,
+) -> None:
+    """Write a job's fetched article (or record its failure) and its carriers' "also in"."""
+    try:
+        extracted, note, signature = future.result()
+        outcome = write_job(
+            job, extracted, note, signature, store, existing, ctx.settings, index, ctx.unsynced
+        )
+    except (StoreError, WriteError):
+        # The disk or the store is failing: stop, so the last good state stays intact.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    except DigestError as err:
+        log.warning("%s: skipped %s (%s): %s", job.source.name, job.item.title,
+                    job.item.url, err)  # fmt: skip
+        job.report.failed += 1
+        job.report.errors.append(f"{job.item.url or job.item.guid}: {err}")
+        outcome = ""
+    if outcome:
+        setattr(job.report, outcome, getattr(job.report, outcome) + 1)
+        owner = store.url_owner(url_key(job.item.url)) or job.digest_id
+        for carrier in job.carriers:
+            if record_duplicate(
+                owner,
+                carrier.source,
+                carrier.item,
+                carrier.digest_id,
+                carrier.fingerprint,
+                store,
+                existing,
+            ):
+                carrier.report.duplicates += 1
 
 
 def _call(progress: ProgressHook | None, event: str, value: object) -> None:

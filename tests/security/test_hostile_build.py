@@ -198,6 +198,7 @@ def test_written_files_stay_in_their_folders(hostile_build: HostileBuild) -> Non
         "content",
         "output",
         ".digest-cache",
+        "cache",  # Pelican's CACHE_PATH: pelicanconf.py keeps a content cache for rebuilds
         "__pycache__",
     }, top
     content = hostile_build.content

@@ -13,6 +13,7 @@ import pytest
 from digest.dedupe import (
     MIN_WORDS,
     NEAR_DUPLICATE_THRESHOLD,
+    SignatureIndex,
     is_near_duplicate,
     similarity,
     text_signature,
@@ -276,3 +277,45 @@ def test_near_duplicates_are_found_with_full_precision_and_recall() -> None:
     )
     assert precision == 1.0
     assert recall == 1.0
+
+
+# ---- The signature index ------------------------------------------------------------------------
+
+
+def _scan(
+    stored: list[tuple[str, tuple[int, ...]]], signature: tuple[int, ...], exclude: str
+) -> str | None:
+    """The answer of the pairwise scan the index replaces: the first stored match."""
+    for other, other_signature in stored:
+        if other != exclude and is_near_duplicate(signature, other_signature):
+            return other
+    return None
+
+
+def test_the_index_answers_as_the_pairwise_scan_does() -> None:
+    texts = [p[side] for p in PAIRS for side in ("a", "b")]
+    stored = [(f"id{n}", text_signature(text)) for n, text in enumerate(texts)]
+    index = SignatureIndex()
+    for digest_id, signature in stored:
+        index.add(digest_id, signature)
+    found = 0
+    for n, text in enumerate(texts):
+        signature = text_signature(text)
+        for exclude in (f"id{n}", ""):
+            expected = _scan(stored, signature, exclude)
+            assert index.find(signature, exclude=exclude) == expected
+            found += expected is not None
+    assert found > len(texts)  # duplicates were found, not only misses
+    assert index.find(()) is None
+
+
+def test_the_index_keeps_insertion_order_and_replaces_a_signature() -> None:
+    pair = next(p for p in PAIRS if p["duplicate"])
+    first, second = text_signature(pair["a"]), text_signature(pair["b"])
+    index = SignatureIndex()
+    index.add("old", first)
+    index.add("new", first)
+    assert index.find(second) == "old"
+    index.add("old", text_signature(LONG_TEXT))  # "old" now tells another story
+    assert index.find(second) == "new"
+    assert len(index) == 2
