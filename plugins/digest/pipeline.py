@@ -53,6 +53,7 @@ from .opml import read_opml
 from .robots import RobotsPolicy, parse_robots, robots_url
 from .sanitize import html_to_text, strip_tracking
 from .settings import DigestSettings
+from .siterules import load_site_rules
 from .store import FeedState, Store
 from .tags import normalize_tags, rule_tags
 from .write import (
@@ -419,12 +420,18 @@ class Extraction:
 
 
 def extract_texts(
-    feed_html: str, feed_base: str, page: bytes | None, page_url: str, dedupe: bool
+    feed_html: str,
+    feed_base: str,
+    page: bytes | None,
+    page_url: str,
+    dedupe: bool,
+    site_rules_dir: str = "",
 ) -> Extraction:
     """Extract (and sign, for dedupe) a feed entry's content and a fetched page.
 
     Runs in a worker process: plain data in and out. Any exception from the extractors becomes
-    an ExtractError for this page alone, so one odd page cannot stop the run.
+    an ExtractError for this page alone, so one odd page cannot stop the run. The site rules
+    are read in the worker (once, until a file changes), from the folder's path.
     """
     done = Extraction()
     try:
@@ -438,7 +445,8 @@ def extract_texts(
         raise ExtractError(f"extracting the feed's content failed: {_describe(err)}") from None
     if page is not None:
         try:
-            done.page = extract_article(page, page_url)
+            rules = load_site_rules(Path(site_rules_dir)) if site_rules_dir else None
+            done.page = extract_article(page, page_url, site_rules=rules)
             if dedupe:
                 done.page_signature = text_signature(done.page.text)
         except ExtractError as err:
@@ -546,11 +554,14 @@ def obtain_article(
     base = item.url or source.feed_url
     dedupe = ctx.settings.dedupe
     what = f"{source.name}: {item.url or item.guid}"
+    site_rules_dir = str(ctx.settings.site_rules_dir or "")
 
     def from_feed_only(page: bytes | None = None, page_url: str = "") -> Extraction:
         if not feed_html and page is None:
             return Extraction()
-        return ctx.extract(what, extract_texts, feed_html, base, page, page_url, dedupe)
+        return ctx.extract(
+            what, extract_texts, feed_html, base, page, page_url, dedupe, site_rules_dir
+        )
 
     def usable(done: Extraction) -> bool:
         return done.from_feed is not None and bool(done.from_feed.text.strip())

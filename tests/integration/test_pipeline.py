@@ -166,3 +166,22 @@ def test_images_can_stay_remote_or_be_dropped(tmp_path: Path, server: LoopbackSe
 def test_every_source_failing_is_reported(tmp_path: Path, server: LoopbackServer) -> None:
     report = run(make_settings(tmp_path, server))
     assert report.all_failed
+
+
+def test_site_rules_apply_to_fetched_pages(tmp_path: Path, server: LoopbackServer) -> None:
+    serve_site(server)
+    rules = tmp_path / "site_rules"
+    rules.mkdir()
+    (rules / "127.0.0.1.txt").write_text(
+        "strip: //p[contains(., 'timber piles')]\ntitle: //article/h1\n", encoding="utf-8"
+    )
+    run(make_settings(tmp_path, server, DIGEST_SITE_RULES=str(rules)))
+    ferry = (tmp_path / "content" / "digest" / "ferry-back-on-time.html").read_text("utf-8")
+    assert PARAGRAPHS[0] in ferry and PARAGRAPHS[2] in ferry
+    assert "timber piles" not in ferry
+
+    other = tmp_path / "without"
+    run(make_settings(other, server, DIGEST_SITE_RULES=""))
+    assert "timber piles" in (other / "content" / "digest" / "ferry-back-on-time.html").read_text(
+        "utf-8"
+    )
