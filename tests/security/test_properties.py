@@ -25,7 +25,6 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 import lxml.html
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pelican.readers import HTMLReader
