@@ -30,6 +30,8 @@ COPIED = [
 ]
 SITEURL = "https://someone.github.io/digest"
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of the child commands: no git, site or digest settings of the caller."""
     prefixes = ("GIT_", "DIGEST_", "SITEURL", "CNAME", "FEED_DOMAIN")
