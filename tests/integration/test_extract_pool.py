@@ -42,7 +42,7 @@ def test_a_dead_worker_fails_its_page_alone_and_the_pool_goes_on() -> None:
 
 
 def test_an_extractor_exception_becomes_this_pages_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(data: bytes, url: str) -> None:
+    def broken(data: bytes, url: str, site_rules: object = None) -> None:
         raise AssertionError
 
     monkeypatch.setattr(pipeline, "extract_article", broken)
