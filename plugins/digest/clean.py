@@ -562,7 +562,7 @@ def _candidates(rules: StructureRules) -> etree.XPath:
 
 def _protected(el: lxml.html.HtmlElement, rules: StructureRules) -> bool:
     """Marked as the article body, so no structure rule may take it."""
-    if (el.get("itemprop") or "").lower() == "articlebody":
+    if _marked_article_body(el):
         return True
     return any(rules.protect.search(attribute_words(el.get(a) or "")) for a in ("class", "id"))
 
@@ -739,9 +739,14 @@ def _reports(text: str) -> bool:
     return any(rules.reporting.search(norm) for rules in text_rules())
 
 
+def _marked_article_body(el: lxml.html.HtmlElement) -> bool:
+    """Marked up as the article's body by microdata (itemprop=articleBody)."""
+    return (el.get("itemprop") or "").lower() == "articlebody"
+
+
 def _is_article_body(el: lxml.html.HtmlElement) -> bool:
-    """Marked up as the article itself (an <article>, or itemprop=articleBody)."""
-    return _tag(el) in ("article", "main") or (el.get("itemprop") or "").lower() == "articlebody"
+    """Marked up as the article itself (an <article> or <main>, or itemprop=articleBody)."""
+    return _tag(el) in ("article", "main") or _marked_article_body(el)
 
 
 def _widen(tree: Tree, box: lxml.html.HtmlElement, total: int) -> lxml.html.HtmlElement:

@@ -15,12 +15,13 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from dateutil import parser as date_parser
 
 from .errors import FeedError
 from .models import Feed, FeedItem, Source
+from .sanitize import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ _VERSION = re.compile(r"^https?://(www\.)?jsonfeed\.org/version/1(\.\d+)?/?$")
 # A JSON Feed is an object carrying this URL; PHP encoders write its slashes as "\/".
 _VERSION_MARKERS = (b"jsonfeed.org/version/", b"jsonfeed.org\\/version\\/")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
-_BROWSER_DROPPED = re.compile("[\t\r\n]")  # browsers remove these from URLs
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def looks_like_json_feed(content: bytes) -> bool:
@@ -58,20 +57,10 @@ def _plain(value: object) -> str:
 
 
 def _http_url(value: object, base: str) -> str:
-    """value made absolute against base, or "" unless it is an http(s) URL.
-
-    Tabs and line breaks go, as browsers drop them; any other control character refuses the
-    URL: no HTTP client or HTML tree would take it, and one bad link must not cost the feed.
-    """
-    text = _BROWSER_DROPPED.sub("", _text(value))
-    if not text or _CONTROL.search(text):
-        return ""
-    try:
-        joined = urljoin(base, text) if base else text
-        scheme = urlsplit(joined).scheme.lower()
-    except ValueError:
-        return ""
-    return joined if scheme in ("http", "https") else ""
+    """value made absolute against base, or "" unless it is an http(s) URL (the sanitizer's
+    rules: tabs and line breaks dropped, other control characters refused)."""
+    joined = absolute_url(_text(value), base)
+    return joined if joined and urlsplit(joined).scheme.lower() in ("http", "https") else ""
 
 
 def _guid(value: object) -> str:
