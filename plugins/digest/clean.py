@@ -265,12 +265,19 @@ def normalize_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _button_line(line: str, rules: TextRules) -> bool:
-    """A whole short line that is a button, an amount, a payment logo or a dismissal."""
-    core = _EDGE_PUNCT.sub("", normalize_text(line))
-    if not core:
-        return True
-    return bool(rules.button.fullmatch(core))
+def _line_cores(text: str, norm: str) -> list[str]:
+    """Each non-blank line of a short text, normalized and without edge punctuation, as the
+    button patterns read it; a one-line text's is its normalized whole, not computed again."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 1:
+        return [_EDGE_PUNCT.sub("", norm)]
+    return [_EDGE_PUNCT.sub("", normalize_text(line)) for line in lines]
+
+
+def _button_lines(cores: list[str], rules: TextRules) -> bool:
+    """Whether every line is a button, an amount, a payment logo or a dismissal."""
+    button = rules.button.fullmatch
+    return all(not core or button(core) for core in cores)
 
 
 def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -330,9 +337,9 @@ def judge(text: str) -> Verdict:
     if not _HAS_WORD.search(norm):
         return Verdict(EMPTY, 0, "")
     if len(norm) <= BUTTON_MAX_CHARS:
-        lines = [line for line in text.splitlines() if line.strip()]
+        cores = _line_cores(text, norm)
         for rules in text_rules():
-            if all(_button_line(line, rules) for line in lines):
+            if _button_lines(cores, rules):
                 return Verdict(BUTTON, 0, f"text:{rules.lang}:button")
     score, appeal, rule = max(
         (_score(norm, rules) for rules in text_rules() if rules.letters.search(norm)),

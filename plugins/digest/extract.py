@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 import lxml.html
 from dateutil import parser as dateparser
 from lxml import etree
-from readability import Document
 from readability.readability import Unparseable
 
 from .clean import ALL_KINDS, clean_tree, parse_html, tag_set, without_controls
 from .errors import ExtractError
 from .models import ExtractedArticle, Removal
+from .readable import ArticleDocument
 from .sanitize import absolute_url, html_to_text, sanitize_tree, strip_tracking
 from .siterules import SiteRules, SiteRuleSet, read_site_metadata, select_body, strip_elements
 
@@ -474,7 +474,7 @@ def _readability_body(root: lxml.html.HtmlElement, url: str) -> lxml.html.HtmlEl
     costs a tenth of the run, while the sanitizer does it for the few links of the article.
     """
     try:
-        summary = Document(root).summary(html_partial=True)
+        summary = ArticleDocument(root).summary(html_partial=True)
     except Unparseable as err:
         raise ExtractError(f"{url}: readability could not read the page: {err}") from err
     if not summary or not summary.strip():

@@ -4,7 +4,9 @@ The text layer runs over a hundred pitch patterns on every paragraph that addres
 and nearly all of them fail. Most patterns cannot match without some literal word ("donat",
 "favo", "newsletter"), and `word in text` is far cheaper than a regex search. So each pattern
 is read once (with the standard library's own parser) for a set of strings one of which every
-match contains; a text holding none of them is not searched at all.
+match contains; a text holding none of them is not searched at all. All the strings are looked
+for in one pass (an Aho-Corasick automaton, pyahocorasick): testing them one by one with `in`
+cost half of the text layer's time on short paragraphs.
 
 The analysis is conservative: whatever it does not understand (character classes, look-arounds,
 back-references, optional parts) is taken to require nothing, so a pattern is never skipped on
@@ -19,6 +21,8 @@ import re
 # read from exactly the expression that will be searched.
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+import ahocorasick
 
 # Requirements shorter than this are in nearly every text, so checking them costs more than the
 # search they would save.
@@ -80,22 +84,30 @@ class PatternGate:
     strings instead of one search per pattern."""
 
     def __init__(self, patterns: list[re.Pattern[str]]) -> None:
-        self.always: list[int] = []
-        by_string: dict[str, list[int]] = {}
+        self.always: frozenset[int] = frozenset()
+        always: set[int] = set()
+        by_string: dict[str, set[int]] = {}
         for index, pattern in enumerate(patterns):
             needs = None if pattern.flags & re.IGNORECASE else required_strings(pattern.pattern)
             if needs is None:
-                self.always.append(index)
+                always.add(index)
                 continue
             for word in needs:
-                by_string.setdefault(word, []).append(index)
-        self.strings = tuple(by_string)
-        self.by_string = by_string
+                by_string.setdefault(word, set()).add(index)
+        self.always = frozenset(always)
+        self.by_string = {word: frozenset(found) for word, found in by_string.items()}
+        self.automaton: ahocorasick.Automaton | None = None
+        if by_string:
+            self.automaton = ahocorasick.Automaton()
+            for word, found in self.by_string.items():
+                self.automaton.add_word(word, found)
+            self.automaton.make_automaton()
 
     def candidates(self, text: str) -> list[int]:
         """Indexes, in order, of the patterns that may match `text`: the others cannot."""
+        if self.automaton is None:
+            return sorted(self.always)
         found = set(self.always)
-        by_string = self.by_string
-        for word in filter(text.__contains__, self.strings):
-            found.update(by_string[word])
+        for _end, indexes in self.automaton.iter(text):
+            found |= indexes
         return sorted(found)
