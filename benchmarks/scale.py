@@ -686,7 +686,8 @@ def profile_cold(
     sitegen.reset_feeds(sites)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     cmd = [
-        spy, "record", "--idle", "--threads", "--rate", str(args.profile_rate), "--format", "raw",
+        spy, "record", "--idle", "--threads", "--subprocesses", "--rate", str(args.profile_rate),
+        "--format", "raw",
         "--output", str(out), "--",
         sys.executable, "-m", "digest", "fetch", "--settings", "pelicanconf.py", "--quiet",
     ]  # fmt: skip

@@ -147,13 +147,23 @@ NO_RETRY = RetryPolicy(retries=0)
 
 
 class HostGate:
-    """At most `per_host` requests at once to one host, and `delay` seconds between their starts.
+    """At most `per_host` requests at once to one host, `delay` seconds between their starts,
+    and at most `in_flight` requests at once over all hosts (None: no overall bound).
+
+    The overall bound is held only while a request is on the wire, never while a thread sleeps
+    out a host's delay: a run can then keep more threads than requests in flight, and while
+    some wait for their host's turn the others keep the network busy. Holding it through the
+    sleep made a cold run of 50 hosts spend most of its time with every thread asleep.
 
     Local (mirrored or file://) URLs pass straight through: politeness is for servers.
     """
 
     def __init__(
-        self, per_host: int = 2, delay: float = 0.0, mirrors: Mapping[str, Path] | None = None
+        self,
+        per_host: int = 2,
+        delay: float = 0.0,
+        mirrors: Mapping[str, Path] | None = None,
+        in_flight: int | None = None,
     ) -> None:
         self.mirrors = dict(mirrors or {})
         self.per_host = max(1, per_host)
@@ -161,10 +171,27 @@ class HostGate:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
+        self._in_flight = threading.BoundedSemaphore(max(1, in_flight)) if in_flight else None
+
+    def _take_turn(self, host: str) -> bool:
+        """Claim the host's next start if it is due now; False (claiming nothing) if not yet."""
+        with self._lock:
+            now = time.monotonic()
+            if self._next_start.get(host, now) > now:
+                return False
+            self._next_start[host] = now + self.delay
+            return True
+
+    def _wait_turn(self, host: str) -> None:
+        """Sleep until the host's next start is due (no overall slot is held meanwhile)."""
+        with self._lock:
+            due = self._next_start.get(host, 0.0) - time.monotonic()
+        if due > 0:
+            time.sleep(due)
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
-        """Hold one of the host's slots for the duration of a request."""
+        """Hold one of the host's slots, and one overall, for the duration of a request."""
         if local_path(url, self.mirrors) is not None:
             yield
             return
@@ -172,13 +199,20 @@ class HostGate:
         with self._lock:
             semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
         with semaphore:
-            with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + self.delay
-            if start > now:
-                time.sleep(start - now)
-            yield
+            overall = self._in_flight
+            while True:
+                self._wait_turn(host)
+                if overall is not None:
+                    overall.acquire()
+                if self._take_turn(host):
+                    break
+                if overall is not None:  # another request to the host started meanwhile
+                    overall.release()
+            try:
+                yield
+            finally:
+                if overall is not None:
+                    overall.release()
 
 
 def _retry_after(value: str) -> float | None:

@@ -83,6 +83,11 @@ NOTE_NO_PAGE = "The original page could not be read; this is the text the feed c
 NOTE_ROBOTS = (
     "The source's robots.txt asks not to fetch this page; this is the text the feed carries."
 )
+# Threads per request in flight (DIGEST_WORKERS): the gate holds a request's overall slot only
+# while it is on the wire, so the extra threads wait out other hosts' delays, or extract and
+# write, while the network stays busy. Most of a cold run's threads slept in a host's delay
+# when there were as many threads as requests.
+THREADS_PER_REQUEST = 4
 SYNC_BATCH = 64  # files written between two syncs (and store commits) of a run
 # Below this many pages a run extracts in its own process: starting a worker process (an
 # interpreter, lxml's and readability's imports) costs about 0.3 s of CPU, the CPU time of
@@ -877,7 +882,7 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
                 "digest: removed %d temporary files an interrupted run left in %s", swept, folder
             )
     existing = index_existing(settings.content_dir)
-    gate = HostGate(settings.per_host, settings.host_delay, settings.mirrors)
+    gate = HostGate(settings.per_host, settings.host_delay, settings.mirrors, settings.workers)
     policy = RetryPolicy(settings.retries, settings.retry_backoff)
     with (
         Store(settings.state_path) as store,
@@ -888,7 +893,9 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
             settings.mirrors,
             frozenset(s.feed_url for s in sources if s.feed_url.startswith("file:")),
         ) as client,
-        ThreadPoolExecutor(settings.workers, thread_name_prefix="digest") as pool,
+        ThreadPoolExecutor(
+            settings.workers * THREADS_PER_REQUEST, thread_name_prefix="digest"
+        ) as pool,
     ):
         ctx = Context(settings, client, gate, policy)
         if existing and store.is_empty():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -167,6 +168,51 @@ def test_host_gate_spaces_request_starts() -> None:
     assert starts[2] - starts[0] >= 0.09
     with gate.slot("file:///tmp/x"):
         pass  # local URLs are never delayed
+
+
+def test_host_gate_bounds_requests_in_flight_over_all_hosts() -> None:
+    gate = HostGate(per_host=2, in_flight=3)
+    lock = threading.Lock()
+    active = [0, 0]  # now, most
+
+    def request(n: int) -> None:
+        with gate.slot(f"https://host{n}.example/a"):
+            with lock:
+                active[0] += 1
+                active[1] = max(active[1], active[0])
+            time.sleep(0.05)
+            with lock:
+                active[0] -= 1
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(request, range(12)))
+    assert active[1] == 3
+
+
+def test_a_thread_waiting_out_a_host_delay_holds_no_overall_slot() -> None:
+    """One request in flight at most, one host slow to be asked again: another host's request
+    goes while the first host's delay runs, and the delay itself is still kept."""
+    gate = HostGate(per_host=1, delay=0.4, in_flight=1)
+    starts: dict[str, float] = {}
+    first_done = threading.Event()
+
+    def slow_host() -> None:
+        with gate.slot("https://slow.example/1"):
+            starts["slow 1"] = time.monotonic()
+        first_done.set()
+        with gate.slot("https://slow.example/2"):
+            starts["slow 2"] = time.monotonic()
+
+    def other_host() -> None:
+        first_done.wait()
+        time.sleep(0.05)  # the slow host's thread is asleep in its delay by now
+        with gate.slot("https://other.example/1"):
+            starts["other"] = time.monotonic()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda job: job(), (slow_host, other_host)))
+    assert starts["other"] < starts["slow 2"]
+    assert starts["slow 2"] - starts["slow 1"] >= 0.39
 
 
 @pytest.mark.parametrize(

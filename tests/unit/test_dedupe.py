@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import json
 import os
 import subprocess
@@ -319,3 +321,17 @@ def test_the_index_keeps_insertion_order_and_replaces_a_signature() -> None:
     index.add("old", text_signature(LONG_TEXT))  # "old" now tells another story
     assert index.find(second) == "new"
     assert len(index) == 2
+
+
+def test_signature_values_are_the_stored_ones() -> None:
+    """Signatures live in the state store across runs: a faster way of hashing must give the
+    very values of the documented scheme (keyed 64-bit BLAKE2b of each 5-word shingle, mod
+    2^61 - 1, the 64 smallest), or old articles would stop matching new copies."""
+    tokens = words(PAIRS[0]["a"])
+    assert len(tokens) > 100  # more shingles than the sketch keeps
+    values = set()
+    for start in range(len(tokens) - 4):
+        data = " ".join(tokens[start : start + 5]).encode("utf-8")
+        digest = hashlib.blake2b(data, digest_size=8, key=b"digest.dedupe.minhash.v1").digest()
+        values.add(int.from_bytes(digest, "big") % ((1 << 61) - 1))
+    assert text_signature(" ".join(tokens)) == tuple(heapq.nsmallest(64, values))
