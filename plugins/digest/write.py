@@ -122,6 +122,23 @@ class ExistingFile:
     original_url: str = ""
 
 
+class ExistingFiles(dict[str, ExistingFile]):
+    """Digest id -> its file, with the set of file names in use kept alongside.
+
+    choose_path asks for the names for every new article: building the set each time made a
+    cold run of n articles cost n^2. Names are added by item assignment (the only way the
+    pipeline adds files) and never taken out, so a name once used is not handed out again.
+    """
+
+    def __init__(self, files: dict[str, ExistingFile] | None = None) -> None:
+        super().__init__(files or {})
+        self.names = {found.path.name for found in self.values()}
+
+    def __setitem__(self, digest_id: str, found: ExistingFile) -> None:
+        super().__setitem__(digest_id, found)
+        self.names.add(found.path.name)
+
+
 def read_head(path: Path) -> dict[str, str]:
     """The metadata of a content file written by this module."""
     with path.open("rb") as handle:
@@ -129,9 +146,9 @@ def read_head(path: Path) -> dict[str, str]:
     return {m.group(1).decode(): html.unescape(m.group(2).decode()) for m in META.finditer(head)}
 
 
-def index_existing(content_dir: Path) -> dict[str, ExistingFile]:
+def index_existing(content_dir: Path) -> ExistingFiles:
     """Map digest ids to the files that hold them, so a lost state store never duplicates."""
-    found: dict[str, ExistingFile] = {}
+    found = ExistingFiles()
     if not content_dir.is_dir():
         return found
     for path in sorted(content_dir.glob("*.html")):
@@ -153,7 +170,10 @@ def choose_path(
     """The file for an article: its old file if it has one, else a free slug-based name."""
     if digest_id in existing:
         return existing[digest_id].path
-    taken = {f.path.name for f in existing.values()}
+    if isinstance(existing, ExistingFiles):
+        taken = existing.names
+    else:
+        taken = {f.path.name for f in existing.values()}
     candidate, counter = f"{slug}.html", 2
     while candidate in taken or (content_dir / candidate).exists():
         candidate = f"{slug}-{counter}.html"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lxml.html
+import pytest
 from readability import Document
 
-from digest.extract import extract_article
+from digest.extract import extract_article, parse_page
 from digest.readable import ArticleDocument, shared_ancestor
 
 TOPICS = ("harbour", "ferry", "timetable", "pier")
@@ -133,3 +136,53 @@ def test_a_parsed_page_skips_the_unsafe_markup_pass(monkeypatch) -> None:
     summary = ArticleDocument(lxml.html.document_fromstring(page)).summary(html_partial=True)
     assert topics_in(summary) == set(TOPICS)
     assert "var pier" not in summary and "note" not in summary and "style" not in summary
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+class ReadabilitysOwnSteps(ArticleDocument):
+    """ArticleDocument with readability-lxml's own versions of the two steps it speeds up."""
+
+    remove_unlikely_candidates = Document.remove_unlikely_candidates
+    get_link_density = Document.get_link_density
+
+
+@pytest.mark.parametrize(
+    "page",
+    sorted((FIXTURES / "appeals").rglob("*.html")) + sorted((FIXTURES / "pages").glob("*.html")),
+    ids=lambda path: path.name,
+)
+def test_the_faster_steps_decide_as_readabilitys_own(page: Path) -> None:
+    html = page.read_bytes()
+    ours = ArticleDocument(parse_page(html, "https://example.org/a")).summary(html_partial=True)
+    theirs = ReadabilitysOwnSteps(parse_page(html, "https://example.org/a")).summary(
+        html_partial=True
+    )
+    assert ours == theirs
+
+
+def test_link_density_counts_links_inside_only() -> None:
+    """As readability-lxml: an element's own <a> tag is not a link inside it."""
+    root = lxml.html.fromstring(
+        "<div><a href='/x'>A link   that  is\\n the whole\\tblock</a>"
+        "<p>Text <a href='/y'>one link</a> and more text.</p></div>"
+    )
+    document = ArticleDocument(root)
+    for element in root.iter():
+        assert document.get_link_density(element) == pytest.approx(
+            Document.get_link_density(document, element)
+        )
+
+
+def test_an_unlikely_name_around_the_article_tag_is_kept() -> None:
+    """A wrapper named like furniture ("sidebar") that holds an <article> is not dropped, so
+    the longer story in it wins over a shorter one elsewhere on the page."""
+    story = block("harbour", paragraphs=4)
+    story = story.replace('<section class="col">', "<article>").replace("</section>", "</article>")
+    page = (
+        f'<html><body><div class="sidebar">{story}</div>'
+        f"<div>{block('ferry', paragraphs=2)}</div></body></html>"
+    )
+    summary = ArticleDocument(lxml.html.document_fromstring(page)).summary(html_partial=True)
+    assert "harbour" in topics_in(summary)

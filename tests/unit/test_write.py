@@ -11,6 +11,7 @@ import pytest
 from digest.errors import WriteError
 from digest.models import Article
 from digest.write import (
+    ExistingFile,
     choose_path,
     format_also_in,
     index_existing,
@@ -156,3 +157,12 @@ def test_existing_files_are_found_by_digest_id_and_names_do_not_collide(tmp_path
     )
     other = choose_path(tmp_path, "lamps-on-the-pier", "ffffffffffffffffffff", existing)
     assert other.name == "lamps-on-the-pier-2.html"
+
+
+def test_a_name_assigned_in_this_run_is_taken_before_its_file_exists(tmp_path: Path) -> None:
+    """The run adds each file it chooses; the next article with the same slug gets another."""
+    existing = index_existing(tmp_path)
+    existing["0123456789abcdef0123"] = ExistingFile(tmp_path / "harbour.html")
+    assert not (tmp_path / "harbour.html").exists()
+    chosen = choose_path(tmp_path, "harbour", "ffffffffffffffffffff", existing)
+    assert chosen.name == "harbour-2.html"
