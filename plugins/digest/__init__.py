@@ -26,11 +26,25 @@ def fetch_on_initialized(pelican: object) -> None:
 
 def index_on_finalized(pelican: object) -> None:
     """Build the search index once the site is written (DIGEST_SEARCH, on by default)."""
-    from .search import index_site
+    from .search import SHARD_SIZE, index_site
 
     site = pelican.settings  # type: ignore[attr-defined]
-    if site.get("DIGEST_SEARCH", True):
-        index_site(Path(pelican.output_path))  # type: ignore[attr-defined]
+    if not site.get("DIGEST_SEARCH", True):
+        return
+    try:
+        shard_size = int(site.get("DIGEST_SEARCH_SHARD_SIZE", SHARD_SIZE))
+    except (TypeError, ValueError):
+        shard_size = 0
+    if shard_size < 1:
+        log.error(
+            "digest: DIGEST_SEARCH_SHARD_SIZE must be a whole number of pages, 1 or more, not "
+            "%r; using %d",
+            site.get("DIGEST_SEARCH_SHARD_SIZE"),
+            SHARD_SIZE,
+        )
+        shard_size = SHARD_SIZE
+    cache = Path(str(site.get("CACHE_PATH") or "cache"))
+    index_site(Path(pelican.output_path), shard_size=shard_size, cache_path=cache)  # type: ignore[attr-defined]
 
 
 def register() -> None:

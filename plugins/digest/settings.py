@@ -40,6 +40,7 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_TAG_ALIASES": {},
     "DIGEST_FEED_CONTENT": "full",
     "DIGEST_SEARCH": True,
+    "DIGEST_SEARCH_SHARD_SIZE": 400,
     "DIGEST_EDITION": "day",
     "DIGEST_SITE_RULES": "site_rules",
 }

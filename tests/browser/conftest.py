@@ -1,11 +1,13 @@
 """Browser tests: the demo site built once, served on loopback, driven by Debian's chromium.
 
 The site is copied to a temporary folder and built as `invoke build --no-fetch` and
-`invoke preview` build it (Pelican with DIGEST_FETCH=0, then Pagefind), in two forms:
+`invoke preview` build it (Pelican with DIGEST_FETCH=0; the plugin runs Pagefind), in three
+forms:
 
 - `published`: publishconf.py with SITEURL=http://127.0.0.1:PORT/digest, served under /digest/
   the way GitHub Pages serves a project site, with 404.html for every missing address;
-- `preview`: pelicanconf.py (relative URLs), served at the root as `invoke serve` does.
+- `preview`: pelicanconf.py (relative URLs), served at the root as `invoke serve` does;
+- `sharded`: the preview with a search index in shards of 10 pages, as a large site gets.
 
 Without Playwright, Pagefind or /usr/bin/chromium the tests skip, saying what is missing;
 with CI set in the environment they fail instead.
@@ -103,7 +105,8 @@ def copy_site(root: Path) -> None:
 
 
 def build_site(root: Path, settings: str, siteurl: str = "") -> Path:
-    """Pelican (no fetching) and then Pagefind, as the build tasks run them; returns output/."""
+    """Pelican (no fetching; the plugin builds the search index), as the build tasks run it;
+    returns output/."""
     env = {
         **os.environ,
         "PYTHONPATH": str(root / "plugins"),
@@ -111,16 +114,11 @@ def build_site(root: Path, settings: str, siteurl: str = "") -> Path:
         "SITEURL": siteurl,
     }
     output = root / "output"
-    for command in (
-        [sys.executable, "-m", "pelican", "-s", settings, "-o", str(output)],
-        [sys.executable, "-m", "pagefind", "--site", str(output)],
-    ):
-        result = subprocess.run(
-            command, cwd=root, env=env, capture_output=True, text=True, check=False
-        )
-        log = result.stdout + result.stderr
-        assert result.returncode == 0, f"{' '.join(command[1:4])} failed:\n{log}"
-        assert "Traceback" not in log, log
+    command = [sys.executable, "-m", "pelican", "-s", settings, "-o", str(output)]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"pelican -s {settings} failed:\n{log}"
+    assert "Traceback" not in log, log
     assert (output / "pagefind" / "pagefind-ui.js").is_file()
     return output
 
@@ -176,13 +174,17 @@ class Site:
         return self.base + path.lstrip("/")
 
 
-def serve(tmp: Path, settings: str, prefix: str) -> Iterator[Site]:
-    """Bind a loopback port, build the site for it, serve it in a thread until the session ends."""
+def serve(tmp: Path, settings: str, prefix: str, extra: str = "") -> Iterator[Site]:
+    """Bind a loopback port, build the site for it, serve it in a thread until the session ends.
+    `extra` is appended to the copied settings file."""
     handler = type("Handler", (SiteHandler,), {"prefix": prefix})
     output = tmp / "site" / "output"
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(output)))
     base = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     copy_site(tmp / "site")
+    if extra:
+        with (tmp / "site" / settings).open("a", encoding="utf-8") as conf:
+            conf.write(f"\n{extra}\n")
     siteurl = base.rstrip("/") if settings == "publishconf.py" else ""
     build_site(tmp / "site", settings, siteurl)
     thread = threading.Thread(target=server.serve_forever, name=f"site {base}", daemon=True)
@@ -207,6 +209,15 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The site as `invoke build` builds it (relative URLs), served at the root."""
     require_tools()
     yield from serve(tmp_path_factory.mktemp("preview"), "pelicanconf.py", "/")
+
+
+@pytest.fixture(scope="session")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The preview with its search index split into shards of 10 pages (28 pages: 3 shards)."""
+    require_tools()
+    yield from serve(
+        tmp_path_factory.mktemp("sharded"), "pelicanconf.py", "/", "DIGEST_SEARCH_SHARD_SIZE = 10"
+    )
 
 
 # The browser -----------------------------------------------------------------------------

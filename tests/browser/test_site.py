@@ -5,6 +5,7 @@ Screenshots go to docs/screenshots/ (or DIGEST_SCREENSHOTS, when set), at 1280 a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -116,6 +117,34 @@ def test_search_finds_the_article(
     tab.page.wait_for_url(site.url(ARTICLE))
     assert tab.page.locator("h1").inner_text().replace("\xa0", " ") == ARTICLE_TITLE
     assert tab.problems() == []
+
+
+def result_count(tab: Tab, word: str) -> int:
+    """How many pages Pagefind's UI says it found for a word."""
+    search_for(tab, word)
+    message = tab.page.locator(".pagefind-ui__message").inner_text()
+    found = re.search(r"(\d+) results?", message)
+    assert found, message
+    return int(found.group(1))
+
+
+def test_a_sharded_index_finds_what_the_whole_one_does(
+    preview: Site, sharded: Site, open_page: Opener
+) -> None:
+    """Three bundles merged in the browser: as many results as one bundle of every page."""
+    shards = json.loads((sharded.output / "pagefind-shards.json").read_text(encoding="utf-8"))
+    assert len(shards["bundles"]) == 3 and shards["bundles"][0] == "pagefind/"
+    counts = []
+    for site in (preview, sharded):
+        tab = open_page(site.url("search.html"))
+        counts.append(result_count(tab, "the"))
+        assert tab.problems() == []
+    assert counts[0] == counts[1] > 10  # more than any one shard of 10 pages can hold
+    tab = open_page(sharded.url(f"search.html?q={WORD}"))
+    tab.page.locator(".pagefind-ui__result-link").first.wait_for(state="visible")
+    assert tab.page.locator(".pagefind-ui__result-link").evaluate_all(
+        "links => links.map(a => a.href)"
+    ) == [sharded.url(ARTICLE)]
 
 
 def test_search_runs_the_query_in_the_address(published: Site, open_page: Opener) -> None:

@@ -2,6 +2,8 @@
   Digest search: starts Pagefind's UI in #search when it has loaded, hides the no-JavaScript
   message, runs the search given as ?q= in the address and keeps the address in step with the
   query, so that a search can be bookmarked or shared. The site is fully readable without it.
+  A large site's index comes in shards (pagefind-shards.json lists their bundles): the first is
+  the UI's own, the others are merged into its results.
 */
 (function () {
   "use strict";
@@ -14,10 +16,27 @@
     // The site's root, as a path: works at a domain's root, under a sub-path, and with the
     // relative URLs of a development build.
     var root = new URL(box.getAttribute("data-site") || "./", document.baseURI).pathname;
+    fetch(root + "pagefind-shards.json")
+      .then(function (response) {
+        return response.ok ? response.json() : { bundles: [] };
+      })
+      .catch(function () {
+        return { bundles: [] };
+      })
+      .then(function (shards) {
+        var others = (shards.bundles || []).slice(1).map(function (bundle) {
+          return { bundlePath: root + bundle };
+        });
+        show(box, root, others);
+      });
+  }
+
+  function show(box, root, others) {
     var ui = new window.PagefindUI({
       element: "#search",
       bundlePath: root + "pagefind/",
       baseUrl: root,
+      mergeIndex: others,
       showImages: false,
       showSubResults: true,
       resetStyles: false,

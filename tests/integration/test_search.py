@@ -1,0 +1,127 @@
+"""search.py: the Pagefind index in shards, rebuilt only where pages changed (runs Pagefind)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from digest import search
+from digest.search import bundle_names, index_site, searchable_pages, shard_of
+
+pytestmark = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("pagefind") is None, reason="needs Pagefind"
+)
+
+
+def page(title: str, marked: bool = True) -> str:
+    body = "data-pagefind-body" if marked else ""
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body>"
+        f"<main {body}><h1>{title}</h1><p>The {title} story, told at length.</p></main>"
+        "</body></html>"
+    )
+
+
+def make_output(root: Path, count: int) -> Path:
+    """An output/ with `count` marked article pages, a marked page and two unmarked lists."""
+    output = root / "output"
+    for n in range(count):
+        path = output / "2026" / "11" / f"story-{n}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page(f"harbour{n}"), encoding="utf-8")
+    (output / "pages").mkdir(parents=True, exist_ok=True)
+    (output / "pages" / "about.html").write_text(page("about"), encoding="utf-8")
+    (output / "index.html").write_text(page("home", marked=False), encoding="utf-8")
+    (output / "tags.html").write_text(page("tags", marked=False), encoding="utf-8")
+    return output
+
+
+def indexed(output: Path) -> int:
+    """Pages in all the bundles pagefind-shards.json lists."""
+    shards = json.loads((output / "pagefind-shards.json").read_text(encoding="utf-8"))
+    total = 0
+    for bundle in shards["bundles"]:
+        entry = json.loads((output / bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        total += sum(language["page_count"] for language in entry["languages"].values())
+    return total
+
+
+def identities(output: Path) -> dict[str, int]:
+    """Each bundle folder's inode: a rebuilt bundle is a new folder moved into place."""
+    return {p.name: p.stat().st_ino for p in sorted(output.glob("pagefind*")) if p.is_dir()}
+
+
+def test_only_marked_pages_are_indexed_in_shards(tmp_path: Path) -> None:
+    output = make_output(tmp_path, 8)
+    assert len(searchable_pages(output)) == 9
+    assert index_site(output, shard_size=4, cache_path=tmp_path / "cache")
+    shards = json.loads((output / "pagefind-shards.json").read_text(encoding="utf-8"))
+    assert len(shards["bundles"]) >= 2 and shards["bundles"][0] == "pagefind/"
+    assert indexed(output) == 9  # every marked page once, no list page
+    assert (output / "pagefind" / "pagefind-ui.js").is_file()
+    assert not list(tmp_path.glob(".digest-search-*"))  # the staging folders are gone
+
+
+def test_a_small_site_is_one_bundle_where_pagefind_puts_it(tmp_path: Path) -> None:
+    output = make_output(tmp_path, 3)
+    assert index_site(output, cache_path=tmp_path / "cache")
+    assert sorted(p.name for p in output.glob("pagefind*")) == ["pagefind", "pagefind-shards.json"]
+    assert indexed(output) == 4
+
+
+def test_unchanged_shards_are_not_indexed_again(tmp_path: Path) -> None:
+    output = make_output(tmp_path, 8)
+    cache = tmp_path / "cache"
+    index_site(output, shard_size=4, cache_path=cache)
+    before = identities(output)
+    index_site(output, shard_size=4, cache_path=cache)
+    assert identities(output) == before
+    changed = "2026/11/story-5.html"
+    path = output / changed
+    path.write_text(page("harbour5 reopened"), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    index_site(output, shard_size=4, cache_path=cache)
+    after = identities(output)
+    rebuilt = {name for name in before if after[name] != before[name]}
+    shards: list[list[str]] = [[], [], []]
+    for found in searchable_pages(output):
+        shards[shard_of(found, 3)].append(found)
+    assert rebuilt == {bundle_names(shards)[shard_of(changed, 3)]}
+    assert indexed(output) == 9
+
+
+def test_without_a_cache_every_shard_is_rebuilt(tmp_path: Path) -> None:
+    output = make_output(tmp_path, 8)
+    index_site(output, shard_size=4)
+    before = identities(output)
+    index_site(output, shard_size=4)
+    assert all(identities(output)[name] != inode for name, inode in before.items())
+
+
+def test_shards_no_longer_needed_are_removed(tmp_path: Path) -> None:
+    output = make_output(tmp_path, 8)
+    cache = tmp_path / "cache"
+    index_site(output, shard_size=4, cache_path=cache)
+    for n in range(3, 8):
+        (output / "2026" / "11" / f"story-{n}.html").unlink()
+    index_site(output, shard_size=4, cache_path=cache)
+    assert sorted(p.name for p in output.glob("pagefind*")) == ["pagefind", "pagefind-shards.json"]
+    assert indexed(output) == 4
+
+
+def test_a_failed_shard_keeps_the_last_good_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = make_output(tmp_path, 3)
+    cache = tmp_path / "cache"
+    index_site(output, cache_path=cache)
+    (output / "2026" / "11" / "story-0.html").write_text(page("changed"), encoding="utf-8")
+    monkeypatch.setattr(search, "_run_pagefind", lambda site, bundle, timeout: "disk full")
+    assert index_site(output, cache_path=cache) is False
+    assert indexed(output) == 4  # the old bundle, whole
+    monkeypatch.undo()
+    assert index_site(output, cache_path=cache)  # and the next build tries that shard again
+    assert not list(output.glob(".pagefind*"))
