@@ -27,6 +27,9 @@ LOAD_CONTENT_CACHE = True
 CONTENT_CACHING_LAYER = "generator"
 CHECK_MODIFIED_METHOD = "mtime"
 STATIC_CHECK_IF_MODIFIED = True
+# The cache is read and written whole on every build; gzip cost 1.5 s of a rebuild's 10 at
+# 1,000 articles to save disk space that does not matter here.
+GZIP_CACHE = False
 DEFAULT_PAGINATION = 30
 SUMMARY_MAX_LENGTH = 60
 

@@ -23,7 +23,11 @@ from the last build's.
 Atom and RSS feeds are skipped the same way, keyed by their path, type, title and the entries
 they hold (each entry's source file, URL and title): one new article changes the site's feeds
 and its own source's and tags', not the other sources' ones. A skipped feed sends no
-feed_generated or feed_written signal. Lists and archives are always rendered.
+feed_generated or feed_written signal.
+
+List pages (the home page's pages, tags, sources, archives, the other direct templates) and
+pages are rendered again only when a value their templates read changed (renderkeys.py): a
+page whose key and file are unchanged is written from the file it already is.
 """
 
 from __future__ import annotations
@@ -42,12 +46,13 @@ from pelican import signals
 from pelican.utils import sanitised_join
 
 from .errors import WriteError
+from .renderkeys import Describer, page_key, template_variables
 from .sitefeeds import DigestWriter
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "digest-pages.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 UNSTAMPED = frozenset({"LOAD_CONTENT_CACHE"})  # guard_content_cache() changes it
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -175,7 +180,12 @@ class IncrementalWriter(DigestWriter):
         self.skipped = 0
         self.rendered = 0
         self.feeds_skipped = 0
+        self.lists_skipped = 0
+        self.describe = Describer(lambda item: _stamp(getattr(item, "source_path", None)))
+        self.variables: dict[str, frozenset[str] | None] = {}
+        self.pending: dict[str, str] = {}  # output file -> key of a list page being written
         signals.finalized.connect(self.save, weak=True)
+        signals.content_written.connect(self._written, weak=True)
 
     def _load(self) -> dict[str, list[str]]:
         """The previous build's keys, or none when they are missing, unreadable or stale."""
@@ -204,10 +214,11 @@ class IncrementalWriter(DigestWriter):
             raise WriteError(f"cannot write {self.manifest_path}: {err}") from err
         log.info(
             "digest: %d article pages rendered, %d unchanged and %d unchanged feeds left as "
-            "they were (%s)",
+            "they were; %d unchanged list pages not rendered again (%s)",
             self.rendered,
             self.skipped,
             self.feeds_skipped,
+            self.lists_skipped,
             self.manifest_path,
         )
 
@@ -245,9 +256,12 @@ class IncrementalWriter(DigestWriter):
         url: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Pelican's write_file; an article page whose key and file are unchanged is skipped."""
+        """Pelican's write_file; an article page whose key and file are unchanged is skipped,
+        and a list page whose key and file are unchanged is not rendered again."""
         article = kwargs.get("article")
         if not (self.enabled and name and article is not None and not paginated):
+            if self.enabled and name and article is None:
+                template = _RememberedTemplate(self, template)
             return super().write_file(
                 name, template, context, relative_urls, paginated, template_name,
                 override_output, url, **kwargs,
@@ -268,6 +282,25 @@ class IncrementalWriter(DigestWriter):
         self.current[name] = [key, _stamp(path)]
         self.rendered += 1
         return None
+
+    def list_key(self, template: Any, context: Mapping[str, Any]) -> str | None:
+        """The key of a list page, or None when its templates cannot be analysed."""
+        name = str(getattr(template, "name", "") or "")
+        if name not in self.variables:
+            environment = getattr(template, "environment", None)
+            found = template_variables(environment, name) if environment and name else None
+            self.variables[name] = found
+        variables = self.variables[name]
+        if variables is None:
+            return None
+        return page_key(name, variables, context, self.describe)
+
+    def _written(self, path: str, context: Mapping[str, Any] | None = None) -> None:
+        """Record a list page's key with the stamp of the file just written (content_written)."""
+        name = str((context or {}).get("output_file") or "")
+        key = self.pending.pop(name, None)
+        if key is not None:
+            self.current[f"list:{name}"] = [key, _stamp(path)]
 
     def write_feed(
         self,
@@ -299,6 +332,37 @@ class IncrementalWriter(DigestWriter):
         )
         self.current[name] = [key.hexdigest(), _stamp(complete)]
         return feed
+
+
+class _RememberedTemplate:
+    """A template that gives back the file a list page already is when nothing it reads changed
+    (see the module doc); otherwise it renders as usual."""
+
+    def __init__(self, writer: IncrementalWriter, template: Any) -> None:
+        self.writer = writer
+        self.template = template
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.template, attribute)
+
+    def render(self, context: dict[str, Any]) -> str:
+        writer = self.writer
+        name = str(context.get("output_file") or "")
+        key = writer.list_key(self.template, context) if name else None
+        if key is None:
+            return self.template.render(context)
+        path = sanitised_join(writer.output_path, name)
+        known = writer.previous.get(f"list:{name}")
+        writer.pending[name] = key
+        if known and known[0] == key and known[1] == _stamp(path):
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except OSError:
+                pass
+            else:
+                writer.lists_skipped += 1
+                return text
+        return self.template.render(context)
 
 
 def get_writer(pelican_object: object) -> type[DigestWriter]:

@@ -84,7 +84,28 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     log = " ".join((done.stdout + done.stderr).split())
     skipped = re.search(r"(\d+) article pages rendered, (\d+)", log)
     assert skipped and int(skipped.group(2)) > 0, log[-2000:]
+    # ... and list pages the new article is not on (other sources' and tags') were not either.
+    lists = re.search(r"(\d+) unchanged list pages not rendered again", log)
+    assert lists and int(lists.group(1)) > 10, log[-2000:]
     # ... and Pelican's content cache was loaded: the settings are those of the last build.
     assert "contentcacheisnotloaded" not in "".join(log.split())
     manifest = json.loads((incremental / "cache" / "digest-pages.json").read_text())
     assert any(name.startswith("feed:") for name in manifest["pages"])
+    assert any(name.startswith("list:") for name in manifest["pages"])
+
+    # An older article edited in place (its title): every list showing it changes with it.
+    edited = sorted((incremental / "content" / "digest").glob("*.html"))[5]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(re.sub(r"<title>[^<]*", "<title>An edited title", text), encoding="utf-8")
+    shutil.rmtree(full)
+    shutil.copytree(incremental, full, ignore=shutil.ignore_patterns("output", "cache"))
+    build(incremental)
+    build(full)
+    _, mismatch, errors = filecmp.cmpfiles(
+        incremental / "output", full / "output", tree(full / "output"), shallow=False
+    )
+    assert (mismatch, errors) == ([], [])
+    listed = [
+        p for p in (incremental / "output" / "tag").glob("*.html") if "An edited" in p.read_text()
+    ]
+    assert listed  # the edit reached the tag pages (typogrify joins its last two words)
