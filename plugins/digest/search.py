@@ -8,9 +8,11 @@ for 5,000) and has no incremental mode. So the searchable pages (those marked
 data-pagefind-body: articles and pages) are split into shards of about DIGEST_SEARCH_SHARD_SIZE
 pages, each its own Pagefind bundle (output/pagefind/, output/pagefind-N/, ...), which the
 search page merges (Pagefind UI's mergeIndex; the list is output/pagefind-shards.json). A page's
-shard is fixed by a hash of its path, so one new article changes one shard (and its neighbours'
-pages, whose links to it changed, theirs); a shard whose pages are all unchanged since the last
-build (same paths, sizes and mtimes, recorded in CACHE_PATH) is not indexed again.
+shard is fixed by a hash of its path, so one new article changes one shard; a shard whose pages
+Pagefind would read the same as in the last build (the same paths, and the same digest of each
+page's <html> tag and marked element, recorded in CACHE_PATH) is not indexed again. Its
+neighbours' pages changed only outside the marked element (their links to it), so they do not
+count as changed.
 
 Each shard is indexed from a staging folder of hard links to its pages only, so Pagefind does
 not read the list pages it would skip anyway.
@@ -23,6 +25,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,22 +38,49 @@ SHARD_SIZE = 400  # pages per shard: Pagefind stays near 160 MB on news-sized ar
 MARKER = b"data-pagefind-body"
 SHARDS_FILE = "pagefind-shards.json"  # in output/: the bundles the search page merges
 STATE_FILE = "digest-search.json"  # in CACHE_PATH: what each shard was built from
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
-def searchable_pages(output_path: Path) -> list[str]:
-    """Paths (relative, with /) of the HTML files Pagefind would index: those carrying its
-    body marker, as Pagefind itself decides once any page has one."""
-    found = []
+def searchable_pages(output_path: Path) -> dict[str, str]:
+    """The HTML files Pagefind would index (those carrying its body marker, as Pagefind itself
+    decides once any page has one), by path (relative, with /), each with a digest of what
+    Pagefind reads of it."""
+    found = {}
     for root, dirs, files in os.walk(output_path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("pagefind"))
         for name in files:
             if name.endswith(".html"):
                 path = Path(root) / name
-                with path.open("rb") as handle:
-                    if MARKER in handle.read():
-                        found.append(path.relative_to(output_path).as_posix())
-    return sorted(found)
+                data = path.read_bytes()
+                if MARKER in data:
+                    found[path.relative_to(output_path).as_posix()] = indexed_digest(data)
+    return dict(sorted(found.items()))
+
+
+_LANG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+def indexed_digest(data: bytes) -> str:
+    """A digest of the part of a page Pagefind indexes: its <html> tag (the language) and the
+    element carrying the body marker, so that a page whose surroundings alone changed (an
+    article whose "newer" link now points at a new article) keeps its digest."""
+    marker = data.find(MARKER)
+    start = data.rfind(b"<", 0, marker)
+    name = _TAG_NAME.match(data, start)
+    end = len(data)
+    if name is not None:
+        tag = re.escape(name.group(1))
+        depth = 0
+        for match in re.finditer(rb"<(/?)" + tag + rb"\b", data[start:], re.IGNORECASE):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                end = start + match.end()
+                break
+    html_tag = _LANG.search(data)
+    digest = hashlib.sha256(html_tag.group(0) if html_tag else b"")
+    digest.update(data[start:end])
+    return digest.hexdigest()
 
 
 def shard_of(page: str, count: int) -> int:
@@ -65,12 +95,11 @@ def bundle_names(shards: list[list[str]]) -> dict[int, str]:
     return {shard: "pagefind" if shard == filled[0] else f"pagefind-{shard}" for shard in filled}
 
 
-def _stamp(output_path: Path, pages: list[str]) -> str:
-    """A digest of a shard's pages: their paths, sizes and modification times."""
+def _stamp(pages: list[str], digests: dict[str, str]) -> str:
+    """A digest of a shard's pages: their paths and what Pagefind reads of each."""
     digest = hashlib.sha256()
     for page in pages:
-        info = (output_path / page).stat()
-        digest.update(f"{page}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+        digest.update(f"{page}\0{digests[page]}\0".encode())
     return digest.hexdigest()
 
 
@@ -166,7 +195,7 @@ def index_site(
     for shard, name in names.items():
         members = shards[shard]
         bundle = output_path / name
-        stamp = _stamp(output_path, members)
+        stamp = _stamp(members, pages)
         if stamps.get(name) == stamp and (bundle / "pagefind-entry.json").is_file():
             current[name] = stamp
             continue

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest import search
-from digest.search import bundle_names, index_site, searchable_pages, shard_of
+from digest.search import bundle_names, index_site, indexed_digest, searchable_pages, shard_of
 
 pytestmark = pytest.mark.skipif(
     __import__("importlib").util.find_spec("pagefind") is None, reason="needs Pagefind"
@@ -125,3 +125,31 @@ def test_a_failed_shard_keeps_the_last_good_bundle(
     monkeypatch.undo()
     assert index_site(output, cache_path=cache)  # and the next build tries that shard again
     assert not list(output.glob(".pagefind*"))
+
+
+def test_a_change_outside_the_marked_element_does_not_reindex(tmp_path: Path) -> None:
+    """An article whose "newer" link changed (outside what Pagefind reads) keeps its shard."""
+    output = make_output(tmp_path, 8)
+    cache = tmp_path / "cache"
+    index_site(output, shard_size=4, cache_path=cache)
+    before = identities(output)
+    path = output / "2026" / "11" / "story-2.html"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("</main>", "</main><nav><a href='x'>Newer</a></nav>"), "utf-8")
+    index_site(output, shard_size=4, cache_path=cache)
+    assert identities(output) == before
+    path.write_text(text.replace("told at length", "told again"), encoding="utf-8")
+    index_site(output, shard_size=4, cache_path=cache)
+    assert identities(output) != before
+
+
+def test_the_digest_covers_the_marked_element_and_the_language_only() -> None:
+    page_text = (
+        "<html lang='en'><body><div>before</div><main data-pagefind-body><main>inner</main>"
+        "<p>text</p></main><nav>after</nav></body></html>"
+    )
+    digest = indexed_digest(page_text.encode())
+    assert indexed_digest(page_text.replace("after", "later").encode()) == digest
+    assert indexed_digest(page_text.replace("before", "earlier").encode()) == digest
+    assert indexed_digest(page_text.replace("<p>text", "<p>texts").encode()) != digest
+    assert indexed_digest(page_text.replace("lang='en'", "lang='fr'").encode()) != digest
