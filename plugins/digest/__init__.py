@@ -24,27 +24,25 @@ def fetch_on_initialized(pelican: object) -> None:
         log.error("digest: fetching stopped: %s; building from what content/ holds", err)
 
 
+def remember_article_pages(generator: object) -> None:
+    """Note where articles and translations are written (on article_generator_finalized)."""
+    from .search import note_article_pages
+
+    pages = [
+        article.save_as
+        for name in ("articles", "translations")
+        for article in getattr(generator, name, None) or ()
+    ]
+    note_article_pages(generator.settings, pages)  # type: ignore[attr-defined]
+
+
 def index_on_finalized(pelican: object) -> None:
     """Build the search index once the site is written (DIGEST_SEARCH, on by default)."""
-    from .search import SHARD_SIZE, index_site
+    from .search import index_build
 
     site = pelican.settings  # type: ignore[attr-defined]
-    if not site.get("DIGEST_SEARCH", True):
-        return
-    try:
-        shard_size = int(site.get("DIGEST_SEARCH_SHARD_SIZE", SHARD_SIZE))
-    except (TypeError, ValueError):
-        shard_size = 0
-    if shard_size < 1:
-        log.error(
-            "digest: DIGEST_SEARCH_SHARD_SIZE must be a whole number of pages, 1 or more, not "
-            "%r; using %d",
-            site.get("DIGEST_SEARCH_SHARD_SIZE"),
-            SHARD_SIZE,
-        )
-        shard_size = SHARD_SIZE
-    cache = Path(str(site.get("CACHE_PATH") or "cache"))
-    index_site(Path(pelican.output_path), shard_size=shard_size, cache_path=cache)  # type: ignore[attr-defined]
+    if site.get("DIGEST_SEARCH", True):
+        index_build(site, Path(pelican.output_path))  # type: ignore[attr-defined]
 
 
 def register() -> None:
@@ -66,4 +64,5 @@ def register() -> None:
     signals.page_generator_finalized.connect(rebind_context)
     signals.get_writer.connect(get_writer)
     signals.article_writer_finalized.connect(write_json_feeds)
+    signals.article_generator_finalized.connect(remember_article_pages)
     signals.finalized.connect(index_on_finalized)

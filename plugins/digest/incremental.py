@@ -183,6 +183,7 @@ class IncrementalWriter(DigestWriter):
         self.lists_skipped = 0
         self.describe = Describer(lambda item: _stamp(getattr(item, "source_path", None)))
         self.variables: dict[str, frozenset[str] | None] = {}
+        self.parsed: dict[str, Any] = {}  # each template's own findings (renderkeys)
         self.pending: dict[str, str] = {}  # output file -> key of a list page being written
         signals.finalized.connect(self.save, weak=True)
         signals.content_written.connect(self._written, weak=True)
@@ -288,7 +289,9 @@ class IncrementalWriter(DigestWriter):
         name = str(getattr(template, "name", "") or "")
         if name not in self.variables:
             environment = getattr(template, "environment", None)
-            found = template_variables(environment, name) if environment and name else None
+            found = (
+                template_variables(environment, name, self.parsed) if environment and name else None
+            )
             self.variables[name] = found
         variables = self.variables[name]
         if variables is None:

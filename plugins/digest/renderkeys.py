@@ -27,11 +27,16 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 # the names and URLs of its tags, source and authors.
 CONTENT_FIELDS = ("url",)
 NAME_FIELDS = ("category", "tags", "authors")
+PLAIN = frozenset({str, int, float, bool})
 
 
-def template_variables(environment: Environment, name: str) -> frozenset[str] | None:
+def template_variables(
+    environment: Environment, name: str, parsed: dict[str, Any] | None = None
+) -> frozenset[str] | None:
     """Every context variable a template and the templates it pulls in may read; None when
-    one of them is named by an expression or cannot be loaded."""
+    one of them is named by an expression or cannot be loaded. `parsed` keeps each template's
+    own findings between calls (base.html and the macros are pulled in by every page)."""
+    parsed = {} if parsed is None else parsed
     seen: set[str] = set()
     found: set[str] = set()
     pending = [name]
@@ -40,20 +45,34 @@ def template_variables(environment: Environment, name: str) -> frozenset[str] | 
         if current in seen:
             continue
         seen.add(current)
-        loader = environment.loader
-        if loader is None:
+        if current not in parsed:
+            parsed[current] = _own_variables(environment, current)
+        own = parsed[current]
+        if own is None:
             return None
-        try:
-            source, _, _ = loader.get_source(environment, current)
-        except TemplateNotFound:
-            return None
-        tree = environment.parse(source)
-        found |= meta.find_undeclared_variables(tree)
-        for referenced in meta.find_referenced_templates(tree):
-            if referenced is None:
-                return None
-            pending.append(referenced)
+        variables, referenced = own
+        found |= variables
+        pending.extend(referenced)
     return frozenset(found)
+
+
+def _own_variables(
+    environment: Environment, name: str
+) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """One template's undeclared variables and the templates it names; None when it cannot be
+    loaded or names one by an expression."""
+    loader = environment.loader
+    if loader is None:
+        return None
+    try:
+        source, _, _ = loader.get_source(environment, name)
+    except TemplateNotFound:
+        return None
+    tree = environment.parse(source)
+    referenced = tuple(meta.find_referenced_templates(tree))
+    if any(item is None for item in referenced):
+        return None
+    return frozenset(meta.find_undeclared_variables(tree)), referenced  # type: ignore[return-value]
 
 
 class Describer:
@@ -67,7 +86,19 @@ class Describer:
         self.memo: dict[int, tuple[Any, str]] = {}
 
     def __call__(self, value: Any) -> str:
-        if value is None or isinstance(value, str | int | float | bool):
+        if value is None or type(value) in PLAIN:
+            return repr(value)
+        known = self.memo.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        text = self._describe(value)
+        # The value is held, so its id is not reused; the context's lists do not change while
+        # the pages are written, so each is described once.
+        self.memo[id(value)] = (value, text)
+        return text
+
+    def _describe(self, value: Any) -> str:
+        if isinstance(value, str | int | float | bool):
             return repr(value)
         if isinstance(value, datetime.date):
             return value.isoformat()
@@ -85,14 +116,6 @@ class Describer:
             )
         if hasattr(value, "num_pages") and hasattr(value, "object_list"):  # a paginator
             return f"paginator({value.num_pages}\0{self(list(value.object_list))})"
-        known = self.memo.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
-        text = self._describe(value)
-        self.memo[id(value)] = (value, text)  # the value is held, so its id is not reused
-        return text
-
-    def _describe(self, value: Any) -> str:
         if hasattr(value, "source_path") and hasattr(value, "url"):  # an article or page
             fields = "\0".join(str(getattr(value, f, "")) for f in CONTENT_FIELDS)
             # Its tags' and source's names and URLs: slugs.py may change one's slug when

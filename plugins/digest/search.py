@@ -12,7 +12,8 @@ shard is fixed by a hash of its path, so one new article changes one shard; a sh
 Pagefind would read the same as in the last build (the same paths, and the same digest of each
 page's <html> tag and marked element, recorded in CACHE_PATH) is not indexed again. Its
 neighbours' pages changed only outside the marked element (their links to it), so they do not
-count as changed.
+count as changed. Searchable pages that are not articles (the About page, whose list of sources
+changes with every new article) get a small shard of their own.
 
 Each shard is indexed from a staging folder of hard links to its pages only, so Pagefind does
 not read the list pages it would skip anyway.
@@ -30,7 +31,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ SHARD_SIZE = 400  # pages per shard: Pagefind stays near 160 MB on news-sized ar
 MARKER = b"data-pagefind-body"
 SHARDS_FILE = "pagefind-shards.json"  # in output/: the bundles the search page merges
 STATE_FILE = "digest-search.json"  # in CACHE_PATH: what each shard was built from
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 
 def searchable_pages(output_path: Path) -> dict[str, str]:
@@ -177,15 +180,24 @@ def index_site(
     timeout: float = 300.0,
     shard_size: int = SHARD_SIZE,
     cache_path: Path | None = None,
+    articles: Collection[str] | None = None,
 ) -> bool:
     """Write the search bundles and output/pagefind-shards.json; False (with the reason logged)
-    when a shard could not be built. `cache_path` keeps the shard stamps between builds."""
+    when a shard could not be built. `cache_path` keeps the shard stamps between builds.
+
+    With `articles` (the article pages' paths), the other searchable pages (the About page,
+    whose list of sources changes with every new article) get a small shard of their own, so
+    that they do not send an article shard to Pagefind again on every build.
+    """
     output_path = Path(output_path)
     pages = searchable_pages(output_path)
-    count = max(1, math.ceil(len(pages) / max(1, shard_size)))
-    shards: list[list[str]] = [[] for _ in range(count)]
+    hashed = [page for page in pages if articles is None or page in articles]
+    count = max(1, math.ceil(len(hashed) / max(1, shard_size)))
+    shards: list[list[str]] = [[] for _ in range(count + 1)]  # the last: pages, not articles
     for page in pages:
-        shards[shard_of(page, count)].append(page)
+        shards[shard_of(page, count) if articles is None or page in articles else count].append(
+            page
+        )
     names = bundle_names(shards) if pages else {0: "pagefind"}
     state_path = cache_path / STATE_FILE if cache_path is not None else None
     last = _read_state(state_path)
@@ -220,3 +232,40 @@ def index_site(
         sum(1 for name in current if stamps.get(name) != current[name]),
     )
     return ok
+
+
+# -- within a Pelican build ----------------------------------------------------------------------
+
+_ARTICLE_PAGES: dict[int, set[str]] = {}  # by id() of a build's settings
+
+
+def note_article_pages(settings: Mapping[str, Any], pages: Iterable[str]) -> None:
+    """Remember where a build's articles are written (relative paths)."""
+    _ARTICLE_PAGES[id(settings)] = {str(page).replace("\\", "/") for page in pages if page}
+
+
+def options(settings: Mapping[str, Any]) -> tuple[int, Path]:
+    """DIGEST_SEARCH_SHARD_SIZE (checked) and CACHE_PATH."""
+    try:
+        shard_size = int(settings.get("DIGEST_SEARCH_SHARD_SIZE", SHARD_SIZE))
+    except (TypeError, ValueError):
+        shard_size = 0
+    if shard_size < 1:
+        log.error(
+            "digest: DIGEST_SEARCH_SHARD_SIZE must be a whole number of pages, 1 or more, not "
+            "%r; using %d",
+            settings.get("DIGEST_SEARCH_SHARD_SIZE"),
+            SHARD_SIZE,
+        )
+        shard_size = SHARD_SIZE
+    return shard_size, Path(str(settings.get("CACHE_PATH") or "cache"))
+
+
+def index_build(settings: Mapping[str, Any], output_path: Path) -> bool:
+    """Bring every shard of a finished build's search index up to date."""
+    # Staging folders a killed build left behind.
+    for leftover in Path(output_path).parent.glob(".digest-search-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    articles = _ARTICLE_PAGES.pop(id(settings), None)
+    shard_size, cache = options(settings)
+    return index_site(Path(output_path), shard_size=shard_size, cache_path=cache, articles=articles)

@@ -213,7 +213,8 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="session")
 def sharded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The preview with its search index split into shards of 10 pages (28 pages: 3 shards)."""
+    """The preview with its search index in shards of 10 pages: 27 articles in 3, the About
+    page in one of its own."""
     require_tools()
     yield from serve(
         tmp_path_factory.mktemp("sharded"), "pelicanconf.py", "/", "DIGEST_SEARCH_SHARD_SIZE = 10"

@@ -97,8 +97,12 @@ def article_pages(output: Path) -> list[str]:
 
 
 def test_build_writes_the_search_index(dev: Path) -> None:
-    entry = json.loads((dev / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-    indexed = sum(language["page_count"] for language in entry["languages"].values())
+    bundles = json.loads((dev / "pagefind-shards.json").read_text(encoding="utf-8"))["bundles"]
+    assert bundles == ["pagefind/", "pagefind-1/"]  # the articles, and the About page apart
+    indexed = 0
+    for bundle in bundles:
+        entry = json.loads((dev / bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        indexed += sum(language["page_count"] for language in entry["languages"].values())
     assert indexed == len(article_pages(dev)) + 1  # every article and the About page
     for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js"):
         assert (dev / "pagefind" / name).is_file(), name

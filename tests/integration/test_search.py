@@ -153,3 +153,22 @@ def test_the_digest_covers_the_marked_element_and_the_language_only() -> None:
     assert indexed_digest(page_text.replace("before", "earlier").encode()) == digest
     assert indexed_digest(page_text.replace("<p>text", "<p>texts").encode()) != digest
     assert indexed_digest(page_text.replace("lang='en'", "lang='fr'").encode()) != digest
+
+
+def test_pages_other_than_articles_get_a_shard_of_their_own(tmp_path: Path) -> None:
+    """The About page changes with every new source or article; it must not drag an article
+    shard back to Pagefind each time."""
+    output = make_output(tmp_path, 8)
+    articles = {f"2026/11/story-{n}.html" for n in range(8)}
+    cache = tmp_path / "cache"
+    assert index_site(output, shard_size=4, cache_path=cache, articles=articles)
+    shards = json.loads((output / "pagefind-shards.json").read_text(encoding="utf-8"))
+    assert shards["bundles"][-1] == "pagefind-2/"  # after the 2 article shards
+    entry = json.loads((output / "pagefind-2" / "pagefind-entry.json").read_text("utf-8"))
+    assert sum(language["page_count"] for language in entry["languages"].values()) == 1
+    before = identities(output)
+    about = output / "pages" / "about.html"
+    about.write_text(page("about, with one more source"), encoding="utf-8")
+    index_site(output, shard_size=4, cache_path=cache, articles=articles)
+    after = identities(output)
+    assert {name for name in before if after[name] != before[name]} == {"pagefind-2"}
