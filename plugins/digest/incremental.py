@@ -184,6 +184,7 @@ class IncrementalWriter(DigestWriter):
         self.describe = Describer(lambda item: _stamp(getattr(item, "source_path", None)))
         self.variables: dict[str, frozenset[str] | None] = {}
         self.parsed: dict[str, Any] = {}  # each template's own findings (renderkeys)
+        self.items: dict[int, tuple[Any, str]] = {}  # _item's memory
         self.pending: dict[str, str] = {}  # output file -> key of a list page being written
         signals.finalized.connect(self.save, weak=True)
         signals.content_written.connect(self._written, weak=True)
@@ -229,7 +230,7 @@ class IncrementalWriter(DigestWriter):
         if not self.positions or len(self.positions) != len(articles):
             self.positions = {id(a): i for i, a in enumerate(articles)}
             pages = context.get("pages") or []
-            self.menu = "\0".join(_describe(p) for p in pages)
+            self.menu = "\0".join(self._item(p) for p in pages)
         i = self.positions.get(id(article))
         newer = articles[i - 1] if i is not None and i > 0 else None
         older = articles[i + 1] if i is not None and i + 1 < len(articles) else None
@@ -237,10 +238,10 @@ class IncrementalWriter(DigestWriter):
             name,
             str(getattr(template, "name", template)),
             str(i is not None),
-            _describe(article),
-            *(_describe(t) for t in getattr(article, "translations", []) or []),
-            _describe(newer),
-            _describe(older),
+            self._item(article),
+            *(self._item(t) for t in getattr(article, "translations", []) or []),
+            self._item(newer),
+            self._item(older),
             self.menu,
         ]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
@@ -284,6 +285,16 @@ class IncrementalWriter(DigestWriter):
         self.rendered += 1
         return None
 
+    def _item(self, item: Any) -> str:
+        """_describe(item), once a build per article: each is in several feeds and next to two
+        other articles, and Pelican computes its URL anew on every access."""
+        known = self.items.get(id(item))
+        if known is not None and known[0] is item:
+            return known[1]
+        text = _describe(item)
+        self.items[id(item)] = (item, text)
+        return text
+
     def list_key(self, template: Any, context: Mapping[str, Any]) -> str | None:
         """The key of a list page, or None when its templates cannot be analysed."""
         name = str(getattr(template, "name", "") or "")
@@ -322,7 +333,7 @@ class IncrementalWriter(DigestWriter):
             )
         shown = list(elements[: self.settings.get("FEED_MAX_ITEMS")])
         parts = [f"feed:{path}", str(url), feed_type, str(feed_title), str(override_output)]
-        key = hashlib.sha256("\x1e".join(parts + [_describe(e) for e in shown]).encode())
+        key = hashlib.sha256("\x1e".join(parts + [self._item(e) for e in shown]).encode())
         name = f"feed:{path}"
         complete = sanitised_join(self.output_path, path)
         known = self.previous.get(name)
