@@ -53,12 +53,18 @@ def register() -> None:
     """
     from pelican import signals
 
-    from .incremental import get_writer, guard_content_cache, rebind_context
+    from .incremental import (
+        cache_compiled_templates,
+        get_writer,
+        guard_content_cache,
+        rebind_context,
+    )
     from .sitefeeds import write_json_feeds
     from .slugs import assign_slugs
 
     signals.initialized.connect(fetch_on_initialized)
     signals.initialized.connect(guard_content_cache)
+    signals.initialized.connect(cache_compiled_templates)
     signals.article_generator_pretaxonomy.connect(assign_slugs)
     signals.article_generator_finalized.connect(rebind_context)
     signals.page_generator_finalized.connect(rebind_context)

@@ -109,3 +109,27 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
         p for p in (incremental / "output" / "tag").glob("*.html") if "An edited" in p.read_text()
     ]
     assert listed  # the edit reached the tag pages (typogrify joins its last two words)
+
+
+def test_compiled_templates_are_kept_and_a_theme_edit_is_seen(tmp_path: Path) -> None:
+    """Jinja's compiled templates live in cache/jinja between builds; an edited template is
+    compiled again, not served from there."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, site / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, site / name)
+    with (site / "pelicanconf.py").open("a", encoding="utf-8") as conf:
+        conf.write("\nDIGEST_SEARCH = False\nPLUGINS = ['digest']\n")
+    build(site)
+    assert list((site / "cache" / "jinja").glob("*.cache"))
+    base = site / "theme" / "templates" / "base.html"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("</body>", "<!-- edited theme --></body>"),
+        encoding="utf-8",
+    )
+    build(site)
+    assert "<!-- edited theme -->" in (site / "output" / "index.html").read_text(encoding="utf-8")
