@@ -52,7 +52,7 @@ from .sitefeeds import DigestWriter
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "digest-pages.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 UNSTAMPED = frozenset({"LOAD_CONTENT_CACHE"})  # guard_content_cache() changes it
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -93,15 +93,6 @@ def settings_stamp(settings: Mapping[str, Any]) -> str:
     digest = hashlib.sha256(f"{pelican.__version__}\0{text}\0".encode())
     digest.update(_tree_stamp(str(t) for t in trees if t and os.path.isdir(str(t))).encode())
     return digest.hexdigest()
-
-
-def _describe(item: Any) -> str:
-    """What of an article or page a neighbour's link or the menu shows, and its source file."""
-    if item is None:
-        return "-"
-    fields = ("url", "title", "slug", "menulabel", "status", "lang")
-    shown = "\0".join(str(getattr(item, name, "")) for name in fields)
-    return f"{shown}\0{_stamp(getattr(item, 'source_path', None))}"
 
 
 def read_manifest(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -205,7 +196,6 @@ class IncrementalWriter(DigestWriter):
         self.describe = Describer(lambda item: _stamp(getattr(item, "source_path", None)))
         self.variables: dict[str, frozenset[str] | None] = {}
         self.parsed: dict[str, Any] = {}  # each template's own findings (renderkeys)
-        self.items: dict[int, tuple[Any, str]] = {}  # _item's memory
         self.pending: dict[str, str] = {}  # output file -> key of a list page being written
         signals.finalized.connect(self.save, weak=True)
         signals.content_written.connect(self._written, weak=True)
@@ -251,7 +241,7 @@ class IncrementalWriter(DigestWriter):
         if not self.positions or len(self.positions) != len(articles):
             self.positions = {id(a): i for i, a in enumerate(articles)}
             pages = context.get("pages") or []
-            self.menu = "\0".join(self._item(p) for p in pages)
+            self.menu = "\0".join(self.describe(p) for p in pages)
         i = self.positions.get(id(article))
         newer = articles[i - 1] if i is not None and i > 0 else None
         older = articles[i + 1] if i is not None and i + 1 < len(articles) else None
@@ -259,10 +249,10 @@ class IncrementalWriter(DigestWriter):
             name,
             str(getattr(template, "name", template)),
             str(i is not None),
-            self._item(article),
-            *(self._item(t) for t in getattr(article, "translations", []) or []),
-            self._item(newer),
-            self._item(older),
+            self.describe(article),
+            *(self.describe(t) for t in getattr(article, "translations", []) or []),
+            self.describe(newer),
+            self.describe(older),
             self.menu,
         ]
         return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
@@ -306,16 +296,6 @@ class IncrementalWriter(DigestWriter):
         self.rendered += 1
         return None
 
-    def _item(self, item: Any) -> str:
-        """_describe(item), once a build per article: each is in several feeds and next to two
-        other articles, and Pelican computes its URL anew on every access."""
-        known = self.items.get(id(item))
-        if known is not None and known[0] is item:
-            return known[1]
-        text = _describe(item)
-        self.items[id(item)] = (item, text)
-        return text
-
     def list_key(self, template: Any, context: Mapping[str, Any]) -> str | None:
         """The key of a list page, or None when its templates cannot be analysed."""
         name = str(getattr(template, "name", "") or "")
@@ -354,7 +334,7 @@ class IncrementalWriter(DigestWriter):
             )
         shown = list(elements[: self.settings.get("FEED_MAX_ITEMS")])
         parts = [f"feed:{path}", str(url), feed_type, str(feed_title), str(override_output)]
-        key = hashlib.sha256("\x1e".join(parts + [self._item(e) for e in shown]).encode())
+        key = hashlib.sha256("\x1e".join(parts + [self.describe(e) for e in shown]).encode())
         name = f"feed:{path}"
         complete = sanitised_join(self.output_path, path)
         known = self.previous.get(name)
