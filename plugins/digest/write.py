@@ -222,34 +222,34 @@ def write_atomic(path: Path, content: str | bytes, *, durable: bool = True) -> b
     return True
 
 
+def _fsync(path: Path, flags: int = os.O_RDONLY, missing_ok: bool = False) -> bool:
+    """fsync one file or folder; False when it is gone and that is fine, WriteError naming it
+    when the sync fails."""
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as err:
+        if missing_ok:
+            return False
+        raise WriteError(f"cannot sync {path}: {err.strerror or err}") from err
+    except OSError as err:
+        raise WriteError(f"cannot sync {path}: {err.strerror or err}") from err
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        raise WriteError(f"cannot sync {path}: {err.strerror or err}") from err
+    finally:
+        os.close(fd)
+    return True
+
+
 def sync_files(paths: Iterable[Path]) -> None:
     """fsync files written with durable=False, then each of their folders once (the renames)."""
     folders: set[Path] = set()
     for path in dict.fromkeys(paths):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            continue  # replaced or removed since; nothing of it to keep
-        except OSError as err:
-            raise WriteError(f"cannot sync {path}: {err.strerror or err}") from err
-        try:
-            os.fsync(fd)
-        except OSError as err:
-            raise WriteError(f"cannot sync {path}: {err.strerror or err}") from err
-        finally:
-            os.close(fd)
-        folders.add(path.parent)
+        if _fsync(path, missing_ok=True):  # one replaced or removed since has nothing to keep
+            folders.add(path.parent)
     for folder in sorted(folders):
-        try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError as err:
-            raise WriteError(f"cannot sync {folder}: {err.strerror or err}") from err
-        try:
-            os.fsync(fd)
-        except OSError as err:
-            raise WriteError(f"cannot sync {folder}: {err.strerror or err}") from err
-        finally:
-            os.close(fd)
+        _fsync(folder, os.O_RDONLY | os.O_DIRECTORY)
 
 
 def set_also_in(path: Path, carriers: Iterable[tuple[str, str]]) -> bool:
