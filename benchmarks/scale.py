@@ -262,6 +262,7 @@ def fetch_step(
         "bytes": stats["bytes"],
         "raw_bytes": stats["raw_bytes"],
         "max_in_flight": stats["most_active"],
+        "server_cpu_s": stats.get("cpu_seconds", 0.0),
         # How many hosts were being served at once, on average, between first and last request.
         "mean_busy_hosts": round(busy / window, 2) if window else 0.0,
         "per_source": stats["per_source"],
@@ -607,7 +608,8 @@ def markdown(result: dict[str, object]) -> str:
         f"{floor['effective_concurrency']:g}). Measured {cold['wall_s']:.1f} s = "
         f"{cold['wall_s'] / cold_floor:.1f}x the floor; hosts being served at once, on "
         f"average: {cold['mean_busy_hosts']:.2f}; requests in flight at most: "
-        f"{cold['max_in_flight']:g}.",
+        f"{cold['max_in_flight']:g}. The benchmark server's own CPU in that step: "
+        f"{cold.get('server_cpu_s', 0.0):.1f} s, on the same 2 cores.",
     ]
     r = summary["ratios"]
     if "incr_vs_full" in r:

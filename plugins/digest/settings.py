@@ -28,7 +28,7 @@ DEFAULTS: dict[str, object] = {
     "DIGEST_SUMMARY_WORDS": 45,
     "DIGEST_IMAGES": "local",
     "DIGEST_MAX_IMAGE_BYTES": 5_000_000,
-    "DIGEST_WORKERS": 8,
+    "DIGEST_WORKERS": 16,
     "DIGEST_PER_HOST": 2,
     "DIGEST_HOST_DELAY": 0.25,
     "DIGEST_RETRIES": 2,
@@ -81,7 +81,7 @@ class DigestSettings:
     summary_words: int = 45
     images: str = "local"
     max_image_bytes: int = 5_000_000
-    workers: int = 8
+    workers: int = 16
     per_host: int = 2
     host_delay: float = 0.25
     retries: int = 2
