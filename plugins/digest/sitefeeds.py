@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -172,7 +173,12 @@ def author_names(article: Any, settings: Settings) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Entry:
-    """One article as every feed format shows it; built once per article and build."""
+    """One article as every feed format shows it; built once per article and build.
+
+    An article's entry is kept from its first feed to its last, and every article is in some
+    feed: the body is kept compressed (a fifth of the size) so that the entries of a large
+    archive do not add a copy of every article to the build's peak memory.
+    """
 
     title: str
     url: str
@@ -180,7 +186,7 @@ class Entry:
     id: str
     mode: str
     source_html: str
-    body_html: str
+    packed_body: bytes
     summary_html: str
     published: datetime
     modified: datetime | None
@@ -189,6 +195,11 @@ class Entry:
     categories: tuple[str, ...]
     image: str
     original_url: str
+
+    @property
+    def body_html(self) -> str:
+        """The article's content, every link absolute."""
+        return zlib.decompress(self.packed_body).decode("utf-8")
 
     def content(self, mode: str | None = None) -> str:
         """The entry's content in a mode: the source line first, then body, summary or nothing."""
@@ -218,6 +229,16 @@ def _summary_html(article: Any, content: str, settings: Settings) -> str:
     return summary
 
 
+def article_content(article: Any, base: str) -> str:
+    """The content with Pelican's intrasite links under base, without keeping a copy.
+
+    Pelican's get_content does the same but keeps every result for the whole build: a second
+    copy of every article, under the feed base, is what calling it here would cost.
+    """
+    source = article._get_content() if hasattr(article, "_get_content") else article._content
+    return str(article._update_content(source, base))
+
+
 def build_entry(article: Any, settings: Settings) -> Entry:
     """Everything the feeds say about one article, with every URL absolute."""
     base = site_base(settings)
@@ -229,7 +250,7 @@ def build_entry(article: Any, settings: Settings) -> Entry:
 
     # Pelican replaces {static} and {filename} links with the base it is given: an absolute
     # one here, whatever RELATIVE_URLS says; the rest resolve against the article's own URL.
-    content = article.get_content(base)
+    content = article_content(article, base)
     lead = str(getattr(article, "lead_image", "") or "")
     if lead and lead not in content and escape(lead) not in content:
         content = f'<figure><img src="{escape(absolute_url(base, lead))}" alt=""></figure>{content}'
@@ -248,7 +269,7 @@ def build_entry(article: Any, settings: Settings) -> Entry:
         id=get_tag_uri(url, published) if is_absolute(url) else url,
         mode=feed_content_mode(article, settings),
         source_html=source_html,
-        body_html=absolute_links(content, url),
+        packed_body=zlib.compress(absolute_links(content, url).encode("utf-8"), 1),
         summary_html=absolute_links(_summary_html(article, content, settings), url),
         published=published,
         modified=modified,
