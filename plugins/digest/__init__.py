@@ -55,6 +55,7 @@ def register() -> None:
 
     from .incremental import (
         cache_compiled_templates,
+        flush_deferred_feeds,
         get_writer,
         guard_content_cache,
         rebind_context,
@@ -69,6 +70,7 @@ def register() -> None:
     signals.article_generator_finalized.connect(rebind_context)
     signals.page_generator_finalized.connect(rebind_context)
     signals.get_writer.connect(get_writer)
+    signals.article_writer_finalized.connect(flush_deferred_feeds)
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.article_generator_finalized.connect(remember_article_pages)
     signals.finalized.connect(index_on_finalized)

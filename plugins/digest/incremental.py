@@ -47,6 +47,7 @@ from pelican.utils import sanitised_join
 
 from .errors import WriteError
 from .renderkeys import Describer, page_key, template_variables
+from .search import article_page_written, waiting_for_articles
 from .sitefeeds import DigestWriter
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,7 @@ class IncrementalWriter(DigestWriter):
         self.variables: dict[str, frozenset[str] | None] = {}
         self.parsed: dict[str, Any] = {}  # each template's own findings (renderkeys)
         self.pending: dict[str, str] = {}  # output file -> key of a list page being written
+        self.deferred_feeds: list[tuple[Any, ...]] | None = None  # see write_feed
         signals.finalized.connect(self.save, weak=True)
         signals.content_written.connect(self._written, weak=True)
 
@@ -270,7 +272,31 @@ class IncrementalWriter(DigestWriter):
         **kwargs: Any,
     ) -> None:
         """Pelican's write_file; an article page whose key and file are unchanged is skipped,
-        and a list page whose key and file are unchanged is not rendered again."""
+        and a list page whose key and file are unchanged is not rendered again. The search
+        index hears of each article page on disk (it starts once it has them all)."""
+        article = kwargs.get("article")
+        self._write_or_skip(
+            name, template, context, relative_urls, paginated, template_name,
+            override_output, url, **kwargs,
+        )  # fmt: skip
+        if article is not None and name:
+            article_page_written(self.settings, Path(self.output_path), name)
+            if self.deferred_feeds is not None and not waiting_for_articles(self.settings):
+                self.flush_feeds()
+
+    def _write_or_skip(
+        self,
+        name: str,
+        template: Any,
+        context: dict[str, Any],
+        relative_urls: bool,
+        paginated: Any,
+        template_name: str | None,
+        override_output: bool,
+        url: str | None,
+        **kwargs: Any,
+    ) -> None:
+        """write_file's work: skip, render again, or leave it to Pelican."""
         article = kwargs.get("article")
         if not (self.enabled and name and article is not None and not paginated):
             if self.enabled and name and article is None:
@@ -327,7 +353,39 @@ class IncrementalWriter(DigestWriter):
         override_output: bool = False,
         feed_title: str | None = None,
     ) -> Any:
-        """Pelican's write_feed; a feed whose key and file are unchanged is skipped."""
+        """Pelican's write_feed; a feed whose key and file are unchanged is skipped.
+
+        Pelican writes the feeds before the article pages. While the search index waits for
+        those pages, the feeds wait (until flush_feeds), so that Pagefind starts that much
+        sooner and runs beside the rest of the build.
+        """
+        if self.deferred_feeds is not None or waiting_for_articles(self.settings):
+            self.deferred_feeds = self.deferred_feeds or []
+            self.deferred_feeds.append(
+                (list(elements), context, path, url, feed_type, override_output, feed_title)
+            )
+            return None
+        return self._write_feed_now(
+            elements, context, path, url, feed_type, override_output, feed_title
+        )
+
+    def flush_feeds(self) -> None:
+        """Write the feeds that waited for the article pages."""
+        deferred, self.deferred_feeds = self.deferred_feeds or [], None
+        for arguments in deferred:
+            self._write_feed_now(*arguments)
+
+    def _write_feed_now(
+        self,
+        elements: Any,
+        context: dict[str, Any],
+        path: str | None,
+        url: str | None,
+        feed_type: str,
+        override_output: bool,
+        feed_title: str | None,
+    ) -> Any:
+        """write_feed's work: skip an unchanged feed, or leave it to Pelican."""
         if not (self.enabled and path):
             return super().write_feed(
                 elements, context, path, url, feed_type, override_output, feed_title
@@ -383,3 +441,9 @@ class _RememberedTemplate:
 def get_writer(pelican_object: object) -> type[DigestWriter]:
     """Hand Pelican the writer: incremental, and shaping the feeds (sitefeeds.DigestWriter)."""
     return IncrementalWriter
+
+
+def flush_deferred_feeds(generator: Any, writer: Any) -> None:
+    """Write any feed still waiting (on article_writer_finalized: the articles are all out)."""
+    if isinstance(writer, IncrementalWriter):
+        writer.flush_feeds()

@@ -17,6 +17,12 @@ changes with every new article) get a small shard of their own.
 
 Each shard is indexed from a staging folder of hard links to its pages only, so Pagefind does
 not read the list pages it would skip anyway.
+
+Within a build the article shards do not wait for its end: the writer reports each article page
+it puts on disk, and once the last one is there a thread runs Pagefind over the article shards
+while Pelican writes the feeds, list pages and static files on the other core (the feeds, which
+Pelican writes first, wait for the article pages: incremental.py). The end of the build indexes
+the rest and redoes any article shard whose pages changed in between.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +45,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SHARD_SIZE = 400  # pages per shard: Pagefind stays near 160 MB on news-sized articles
+TIMEOUT = 300.0  # seconds Pagefind may take over one shard
 MARKER = b"data-pagefind-body"
 SHARDS_FILE = "pagefind-shards.json"  # in output/: the bundles the search page merges
 STATE_FILE = "digest-search.json"  # in CACHE_PATH: what each shard was built from
@@ -175,48 +183,83 @@ def _build_bundle(output_path: Path, pages: list[str], bundle: Path, timeout: fl
     return True
 
 
+def split_into_shards(
+    pages: Iterable[str], articles: Collection[str], shard_size: int
+) -> list[list[str]]:
+    """The shards of the searchable pages: the article shards by hash of path, then one for
+    the pages that are not articles (empty when there are none)."""
+    articles = set(articles)
+    count = max(1, math.ceil(len(articles) / max(1, shard_size)))
+    shards: list[list[str]] = [[] for _ in range(count + 1)]
+    for page in pages:
+        shards[shard_of(page, count) if page in articles else count].append(page)
+    return shards
+
+
+def _last_stamps(state_path: Path | None, count: int) -> dict[str, str]:
+    """Each bundle's stamp from the last build, when it had the same number of shards."""
+    last = _read_state(state_path)
+    return last.get("bundles", {}) if last.get("count") == count else {}
+
+
+def _bring_up_to_date(
+    output_path: Path,
+    name: str,
+    members: list[str],
+    stamp: str,
+    stamps: Mapping[str, str],
+    timeout: float,
+) -> bool | None:
+    """Index one shard unless its bundle is already built from the same pages: True when the
+    bundle is current, False when Pagefind failed, None when there is nothing to index."""
+    bundle = output_path / name
+    if stamps.get(name) == stamp and (bundle / "pagefind-entry.json").is_file():
+        return True
+    if not members:  # a site with nothing to search: Pagefind refuses an empty folder
+        return None
+    return _build_bundle(output_path, members, bundle, timeout)
+
+
 def index_site(
     output_path: Path,
-    timeout: float = 300.0,
+    timeout: float = TIMEOUT,
     shard_size: int = SHARD_SIZE,
     cache_path: Path | None = None,
     articles: Collection[str] | None = None,
+    prebuilt: Mapping[str, tuple[str, bool | None]] | None = None,
 ) -> bool:
     """Write the search bundles and output/pagefind-shards.json; False (with the reason logged)
     when a shard could not be built. `cache_path` keeps the shard stamps between builds.
 
     With `articles` (the article pages' paths), the other searchable pages (the About page,
     whose list of sources changes with every new article) get a small shard of their own, so
-    that they do not send an article shard to Pagefind again on every build.
+    that they do not send an article shard to Pagefind again on every build. `prebuilt` holds
+    the bundles an ArticleIndexing already brought up to date: name -> (stamp, outcome).
     """
     output_path = Path(output_path)
     pages = searchable_pages(output_path)
     hashed = [page for page in pages if articles is None or page in articles]
-    count = max(1, math.ceil(len(hashed) / max(1, shard_size)))
-    shards: list[list[str]] = [[] for _ in range(count + 1)]  # the last: pages, not articles
-    for page in pages:
-        shards[shard_of(page, count) if articles is None or page in articles else count].append(
-            page
-        )
+    shards = split_into_shards(pages, hashed, shard_size)
+    count = len(shards) - 1
     names = bundle_names(shards) if pages else {0: "pagefind"}
     state_path = cache_path / STATE_FILE if cache_path is not None else None
-    last = _read_state(state_path)
-    stamps = last.get("bundles", {}) if last.get("count") == count else {}
+    stamps = _last_stamps(state_path, count)
+    done = dict(prebuilt or {})
     current: dict[str, str] = {}
     ok = True
     for shard, name in names.items():
         members = shards[shard]
-        bundle = output_path / name
         stamp = _stamp(members, pages)
-        if stamps.get(name) == stamp and (bundle / "pagefind-entry.json").is_file():
+        if name in done and done[name][0] == stamp:
+            built = done[name][1]
+        else:
+            built = _bring_up_to_date(output_path, name, members, stamp, stamps, timeout)
+        if built is None:
+            continue
+        if built:
             current[name] = stamp
-            continue
-        if not members:  # a site with nothing to search: Pagefind refuses an empty folder
-            continue
-        if not _build_bundle(output_path, members, bundle, timeout):
+        else:
             ok = False
-            continue
-        current[name] = stamp
     for stale in output_path.glob("pagefind-*"):
         if stale.is_dir() and stale.name not in names.values():
             shutil.rmtree(stale, ignore_errors=True)
@@ -236,12 +279,88 @@ def index_site(
 
 # -- within a Pelican build ----------------------------------------------------------------------
 
-_ARTICLE_PAGES: dict[int, set[str]] = {}  # by id() of a build's settings
+
+class ArticleIndexing:
+    """The article shards, indexed in a thread of their own as soon as the last article page is
+    on disk, while Pelican goes on with the list pages, feeds and static files: Pagefind then
+    runs on the core Pelican leaves idle instead of after the build."""
+
+    def __init__(
+        self, output_path: Path, articles: Collection[str], shard_size: int, cache_path: Path
+    ) -> None:
+        self.output_path = Path(output_path)
+        self.articles = sorted(articles)
+        self.shard_size = shard_size
+        self.cache_path = cache_path
+        self.results: dict[str, tuple[str, bool | None]] = {}
+        self.thread = threading.Thread(target=self._run, name="digest-search", daemon=True)
+
+    def _run(self) -> None:
+        """Bring every article shard up to date; a failure is logged and left to the end."""
+        try:
+            digests = {}
+            for page in self.articles:
+                data = (self.output_path / page).read_bytes()
+                if MARKER in data:
+                    digests[page] = indexed_digest(data)
+            shards = split_into_shards(digests, digests, self.shard_size)
+            stamps = _last_stamps(self.cache_path / STATE_FILE, len(shards) - 1)
+            for shard, name in bundle_names(shards).items():
+                members = shards[shard]
+                stamp = _stamp(members, digests)
+                self.results[name] = (
+                    stamp,
+                    _bring_up_to_date(self.output_path, name, members, stamp, stamps, TIMEOUT),
+                )
+        except OSError as err:  # the end of the build indexes whatever is missing
+            log.warning("digest: the search index of %s waits for the build's end: %s",
+                        self.output_path, err)  # fmt: skip
+
+    def finish(self) -> dict[str, tuple[str, bool | None]]:
+        """Wait for the thread; the bundles it brought up to date."""
+        self.thread.join()
+        return self.results
+
+
+class _Build:
+    """What the search index knows of one build: its article pages, those not yet written."""
+
+    def __init__(self, articles: set[str], shard_size: int, cache_path: Path) -> None:
+        self.articles = articles
+        self.unwritten = set(articles)
+        self.shard_size = shard_size
+        self.cache_path = cache_path
+        self.indexing: ArticleIndexing | None = None
+
+
+_BUILDS: dict[int, _Build] = {}  # by id() of a build's settings
 
 
 def note_article_pages(settings: Mapping[str, Any], pages: Iterable[str]) -> None:
     """Remember where a build's articles are written (relative paths)."""
-    _ARTICLE_PAGES[id(settings)] = {str(page).replace("\\", "/") for page in pages if page}
+    articles = {str(page).replace("\\", "/") for page in pages if page}
+    _BUILDS[id(settings)] = _Build(articles, *options(settings))
+
+
+def waiting_for_articles(settings: Mapping[str, Any]) -> bool:
+    """True while the search index waits for article pages before it starts."""
+    build = _BUILDS.get(id(settings))
+    return bool(
+        build and build.indexing is None and build.unwritten and settings.get("DIGEST_SEARCH", True)
+    )
+
+
+def article_page_written(settings: Mapping[str, Any], output_path: Path, page: str) -> None:
+    """Start indexing the article shards once the last article page is on disk."""
+    if not waiting_for_articles(settings):
+        return
+    build = _BUILDS[id(settings)]
+    build.unwritten.discard(str(page).replace("\\", "/"))
+    if not build.unwritten:
+        build.indexing = ArticleIndexing(
+            output_path, build.articles, build.shard_size, build.cache_path
+        )
+        build.indexing.thread.start()
 
 
 def options(settings: Mapping[str, Any]) -> tuple[int, Path]:
@@ -263,9 +382,16 @@ def options(settings: Mapping[str, Any]) -> tuple[int, Path]:
 
 def index_build(settings: Mapping[str, Any], output_path: Path) -> bool:
     """Bring every shard of a finished build's search index up to date."""
+    build = _BUILDS.pop(id(settings), None)
+    prebuilt = build.indexing.finish() if build and build.indexing else {}
     # Staging folders a killed build left behind.
     for leftover in Path(output_path).parent.glob(".digest-search-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    articles = _ARTICLE_PAGES.pop(id(settings), None)
-    shard_size, cache = options(settings)
-    return index_site(Path(output_path), shard_size=shard_size, cache_path=cache, articles=articles)
+    shard_size, cache = (build.shard_size, build.cache_path) if build else options(settings)
+    return index_site(
+        Path(output_path),
+        shard_size=shard_size,
+        cache_path=cache,
+        articles=build.articles if build else None,
+        prebuilt=prebuilt,
+    )

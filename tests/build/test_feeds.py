@@ -667,3 +667,27 @@ def test_absolute_links_resolve_against_the_article() -> None:
     assert f'srcset="{srcset}"' in result
     assert 'poster="https://example.github.io/digest/2026/01/p.jpg"' in result
     assert absolute_links("", base) == ""
+
+
+def test_feeds_wait_for_the_article_pages_and_come_out_the_same(
+    development: Path, tmp_path: Path
+) -> None:
+    """With search on, the feeds are written after the article pages (so that Pagefind starts
+    sooner), and they are byte for byte what a build without that wait writes."""
+    feeds = sorted(p for p in (development / "feeds").rglob("*") if p.is_file())
+    articles = [  # {date:%Y}/{date:%m}/{slug}.html; the index.html there are month archives
+        p for p in development.glob("[0-9][0-9][0-9][0-9]/*/*.html") if p.name != "index.html"
+    ]
+    assert feeds and articles
+    assert max(p.stat().st_mtime_ns for p in articles) <= min(p.stat().st_mtime_ns for p in feeds)
+
+    root = tmp_path / "nosearch"
+    root.mkdir()
+    copy_site(root, ("pelicanconf.py", "plugins", "theme", "demo", "content"))
+    (root / "nosearchconf.py").write_text(
+        "from pelicanconf import *  # noqa: F403\n\nDIGEST_SEARCH = False\n", encoding="utf-8"
+    )
+    plain = build(root, "nosearchconf.py", None)
+    for feed in feeds:
+        relative = feed.relative_to(development)
+        assert (plain / relative).read_bytes() == feed.read_bytes(), relative

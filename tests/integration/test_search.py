@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -172,3 +173,66 @@ def test_pages_other_than_articles_get_a_shard_of_their_own(tmp_path: Path) -> N
     index_site(output, shard_size=4, cache_path=cache, articles=articles)
     after = identities(output)
     assert {name for name in before if after[name] != before[name]} == {"pagefind-2"}
+
+
+def test_article_shards_start_once_the_last_article_page_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a build: the article shards are indexed from the moment the last article page is
+    on disk, and the end of the build indexes only what is left (the About page's shard)."""
+    output = make_output(tmp_path, 8)
+    articles = [f"2026/11/story-{n}.html" for n in range(8)]
+    settings = {"DIGEST_SEARCH_SHARD_SIZE": 4, "CACHE_PATH": str(tmp_path / "cache")}
+    built: list[str] = []
+    build_bundle = search._build_bundle
+
+    def counted(output_path: Path, pages: list[str], bundle: Path, timeout: float) -> bool:
+        built.append(bundle.name)
+        return build_bundle(output_path, pages, bundle, timeout)
+
+    monkeypatch.setattr(search, "_build_bundle", counted)
+    search.note_article_pages(settings, articles)
+    assert search.waiting_for_articles(settings)
+    for page_path in articles[:-1]:
+        search.article_page_written(settings, output, page_path)
+    assert search.waiting_for_articles(settings) and built == []
+    search.article_page_written(settings, output, "pages/about.html")  # not an article
+    assert search.waiting_for_articles(settings)
+    search.article_page_written(settings, output, articles[-1])
+    assert not search.waiting_for_articles(settings)
+    search._BUILDS[id(settings)].indexing.thread.join()  # type: ignore[union-attr]
+    assert sorted(built) == ["pagefind", "pagefind-1"]  # the two article shards
+    assert search.index_build(settings, output)
+    assert sorted(built) == ["pagefind", "pagefind-1", "pagefind-2"]  # then the About page's
+    assert indexed(output) == 9
+    assert id(settings) not in search._BUILDS
+
+
+def test_an_article_page_changed_after_the_early_start_is_indexed_at_the_end(
+    tmp_path: Path,
+) -> None:
+    """The end of the build checks the early shards' stamps: a page that changed since (a
+    plugin rewriting it) sends its shard to Pagefind again rather than going unsearched."""
+    output = make_output(tmp_path, 3)
+    articles = [f"2026/11/story-{n}.html" for n in range(3)]
+    settings = {"CACHE_PATH": str(tmp_path / "cache")}
+    search.note_article_pages(settings, articles)
+    for page_path in articles:
+        search.article_page_written(settings, output, page_path)
+    search._BUILDS[id(settings)].indexing.thread.join()  # type: ignore[union-attr]
+    (output / articles[0]).write_text(page("lighthouse"), encoding="utf-8")
+    assert search.index_build(settings, output)
+    fragments = output / "pagefind" / "fragment"
+    texts = [gzip.decompress(f.read_bytes()) for f in fragments.iterdir()]
+    assert any(b"lighthouse" in text for text in texts)
+
+
+def test_search_off_never_starts_early(tmp_path: Path) -> None:
+    output = make_output(tmp_path, 2)
+    settings = {"DIGEST_SEARCH": False}
+    search.note_article_pages(settings, ["2026/11/story-0.html", "2026/11/story-1.html"])
+    assert not search.waiting_for_articles(settings)
+    search.article_page_written(settings, output, "2026/11/story-0.html")
+    search.article_page_written(settings, output, "2026/11/story-1.html")
+    assert search._BUILDS[id(settings)].indexing is None
+    search._BUILDS.pop(id(settings))
