@@ -27,6 +27,7 @@ the rest and redoes any article shard whose pages changed in between.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -49,22 +50,45 @@ TIMEOUT = 300.0  # seconds Pagefind may take over one shard
 MARKER = b"data-pagefind-body"
 SHARDS_FILE = "pagefind-shards.json"  # in output/: the bundles the search page merges
 STATE_FILE = "digest-search.json"  # in CACHE_PATH: what each shard was built from
-STATE_VERSION = 4
+STATE_VERSION = 5
+
+# What was read of each HTML file, by relative path: [mtime_ns, size, digest], the digest "" for
+# a file without the body marker. A file whose mtime and size are unchanged is not read again.
+PageStamps = dict[str, list[Any]]
 
 
-def searchable_pages(output_path: Path) -> dict[str, str]:
+def page_digest(path: Path, relative: str, known: Mapping[str, list[Any]], seen: PageStamps) -> str:
+    """The digest of what Pagefind reads of a page ("" when it carries no body marker), from
+    `known` when the file is unchanged since; noted in `seen` either way."""
+    stat = path.stat()
+    stamp = [stat.st_mtime_ns, stat.st_size]
+    last = known.get(relative)
+    if last and last[:2] == stamp:
+        digest = str(last[2])
+    else:
+        data = path.read_bytes()
+        digest = indexed_digest(data) if MARKER in data else ""
+    seen[relative] = [*stamp, digest]
+    return digest
+
+
+def searchable_pages(
+    output_path: Path, known: Mapping[str, list[Any]] | None = None, seen: PageStamps | None = None
+) -> dict[str, str]:
     """The HTML files Pagefind would index (those carrying its body marker, as Pagefind itself
     decides once any page has one), by path (relative, with /), each with a digest of what
-    Pagefind reads of it."""
+    Pagefind reads of it. `known` is the last build's `seen`: unchanged files are not read."""
     found = {}
+    seen = {} if seen is None else seen
     for root, dirs, files in os.walk(output_path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("pagefind"))
         for name in files:
             if name.endswith(".html"):
                 path = Path(root) / name
-                data = path.read_bytes()
-                if MARKER in data:
-                    found[path.relative_to(output_path).as_posix()] = indexed_digest(data)
+                relative = path.relative_to(output_path).as_posix()
+                digest = page_digest(path, relative, known or {}, seen)
+                if digest:
+                    found[relative] = digest
     return dict(sorted(found.items()))
 
 
@@ -115,7 +139,7 @@ def _stamp(pages: list[str], digests: dict[str, str]) -> str:
 
 
 def _read_state(path: Path | None) -> dict:
-    """The last build's shard stamps, {} when there are none."""
+    """The last build's search state (shard and page stamps), {} when there is none."""
     if path is None:
         return {}
     try:
@@ -126,10 +150,10 @@ def _read_state(path: Path | None) -> dict:
 
 
 def _write_json(path: Path, data: object) -> None:
-    """Write a small JSON file atomically."""
+    """Write a JSON file atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    temporary.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True), "utf-8")
     os.replace(temporary, path)
 
 
@@ -146,12 +170,20 @@ def _stage(output_path: Path, pages: list[str]) -> Path:
     return stage
 
 
+@functools.cache
+def pagefind_command() -> tuple[str, ...]:
+    """Pagefind's binary, found once (the Python wrapper would add an interpreter per shard)."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return (sys.executable, "-m", "pagefind")
+    binary = get_executable()
+    return (str(binary),) if binary is not None else (sys.executable, "-m", "pagefind")
+
+
 def _run_pagefind(site: Path, bundle: Path, timeout: float) -> str:
     """Index one folder into one bundle; the reason when it failed, else ""."""
-    command = [
-        sys.executable, "-m", "pagefind", "--quiet", "--site", str(site),
-        "--output-path", str(bundle),
-    ]  # fmt: skip
+    command = [*pagefind_command(), "--quiet", "--site", str(site), "--output-path", str(bundle)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as err:
@@ -196,10 +228,9 @@ def split_into_shards(
     return shards
 
 
-def _last_stamps(state_path: Path | None, count: int) -> dict[str, str]:
+def _last_stamps(state: Mapping[str, Any], count: int) -> dict[str, str]:
     """Each bundle's stamp from the last build, when it had the same number of shards."""
-    last = _read_state(state_path)
-    return last.get("bundles", {}) if last.get("count") == count else {}
+    return dict(state.get("bundles", {})) if state.get("count") == count else {}
 
 
 def _bring_up_to_date(
@@ -237,13 +268,15 @@ def index_site(
     the bundles an ArticleIndexing already brought up to date: name -> (stamp, outcome).
     """
     output_path = Path(output_path)
-    pages = searchable_pages(output_path)
+    state_path = cache_path / STATE_FILE if cache_path is not None else None
+    last = _read_state(state_path)
+    seen: PageStamps = {}
+    pages = searchable_pages(output_path, last.get("pages"), seen)
     hashed = [page for page in pages if articles is None or page in articles]
     shards = split_into_shards(pages, hashed, shard_size)
     count = len(shards) - 1
     names = bundle_names(shards) if pages else {0: "pagefind"}
-    state_path = cache_path / STATE_FILE if cache_path is not None else None
-    stamps = _last_stamps(state_path, count)
+    stamps = _last_stamps(last, count)
     done = dict(prebuilt or {})
     current: dict[str, str] = {}
     ok = True
@@ -266,7 +299,8 @@ def index_site(
     bundles = [f"{name}/" for name in names.values()]
     _write_json(output_path / SHARDS_FILE, {"bundles": bundles})
     if state_path is not None:
-        _write_json(state_path, {"version": STATE_VERSION, "count": count, "bundles": current})
+        state = {"version": STATE_VERSION, "count": count, "bundles": current, "pages": seen}
+        _write_json(state_path, state)
     log.info(
         "digest: search index of %s: %d pages in %d bundles, %d rebuilt",
         output_path,
@@ -298,13 +332,14 @@ class ArticleIndexing:
     def _run(self) -> None:
         """Bring every article shard up to date; a failure is logged and left to the end."""
         try:
-            digests = {}
+            last = _read_state(self.cache_path / STATE_FILE)
+            known, digests = last.get("pages") or {}, {}
             for page in self.articles:
-                data = (self.output_path / page).read_bytes()
-                if MARKER in data:
-                    digests[page] = indexed_digest(data)
+                digest = page_digest(self.output_path / page, page, known, {})
+                if digest:
+                    digests[page] = digest
             shards = split_into_shards(digests, digests, self.shard_size)
-            stamps = _last_stamps(self.cache_path / STATE_FILE, len(shards) - 1)
+            stamps = _last_stamps(last, len(shards) - 1)
             for shard, name in bundle_names(shards).items():
                 members = shards[shard]
                 stamp = _stamp(members, digests)

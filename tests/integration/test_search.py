@@ -236,3 +236,18 @@ def test_search_off_never_starts_early(tmp_path: Path) -> None:
     search.article_page_written(settings, output, "2026/11/story-1.html")
     assert search._BUILDS[id(settings)].indexing is None
     search._BUILDS.pop(id(settings))
+
+
+def test_a_page_with_the_same_mtime_and_size_is_not_read_again(tmp_path: Path) -> None:
+    """The page stamps kept between builds spare reading every HTML file of output/ again."""
+    output = make_output(tmp_path, 3)
+    seen: dict[str, list[object]] = {}
+    first = searchable_pages(output, None, seen)
+    assert set(seen) == set(first) | {"index.html", "tags.html"}  # unmarked files noted too
+    path = output / "2026" / "11" / "story-1.html"
+    stat = path.stat()
+    path.write_text(page("harbourX"), encoding="utf-8")  # same length, new text
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert searchable_pages(output, seen) == first
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert searchable_pages(output, seen)["2026/11/story-1.html"] != first["2026/11/story-1.html"]
