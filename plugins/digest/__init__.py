@@ -11,7 +11,6 @@ log = logging.getLogger(__name__)
 def fetch_on_initialized(pelican: object) -> None:
     """Fetch the sources before any generator walks the content folder."""
     from .errors import DigestError
-    from .pipeline import run
     from .settings import load_settings
 
     try:
@@ -19,6 +18,8 @@ def fetch_on_initialized(pelican: object) -> None:
         if not settings.fetch:
             log.info("digest: DIGEST_FETCH is off; building from what content/ holds")
             return
+        from .pipeline import run  # the fetcher's imports (HTTP, extraction) only when fetching
+
         run(settings)
     except DigestError as err:
         log.error("digest: fetching stopped: %s; building from what content/ holds", err)

@@ -172,13 +172,19 @@ def _stage(output_path: Path, pages: list[str]) -> Path:
 
 @functools.cache
 def pagefind_command() -> tuple[str, ...]:
-    """Pagefind's binary, found once (the Python wrapper would add an interpreter per shard)."""
+    """Pagefind's binary, found once (the Python wrapper would add an interpreter per shard),
+    run under `nice` where there is one: it indexes while Pelican is still writing, and
+    Pelican, one thread that everything else waits for, should not be the one that waits."""
+    command: tuple[str, ...] = (sys.executable, "-m", "pagefind")
     try:
         from pagefind.service import get_executable
     except ImportError:
-        return (sys.executable, "-m", "pagefind")
-    binary = get_executable()
-    return (str(binary),) if binary is not None else (sys.executable, "-m", "pagefind")
+        pass
+    else:
+        binary = get_executable()
+        command = (str(binary),) if binary is not None else command
+    nice = shutil.which("nice")
+    return (nice, "-n", "10", *command) if nice else command
 
 
 def _run_pagefind(site: Path, bundle: Path, timeout: float) -> str:
@@ -258,6 +264,7 @@ def index_site(
     cache_path: Path | None = None,
     articles: Collection[str] | None = None,
     prebuilt: Mapping[str, tuple[str, bool | None]] | None = None,
+    known: Mapping[str, list[Any]] | None = None,
 ) -> bool:
     """Write the search bundles and output/pagefind-shards.json; False (with the reason logged)
     when a shard could not be built. `cache_path` keeps the shard stamps between builds.
@@ -265,13 +272,14 @@ def index_site(
     With `articles` (the article pages' paths), the other searchable pages (the About page,
     whose list of sources changes with every new article) get a small shard of their own, so
     that they do not send an article shard to Pagefind again on every build. `prebuilt` holds
-    the bundles an ArticleIndexing already brought up to date: name -> (stamp, outcome).
+    the bundles an ArticleIndexing already brought up to date: name -> (stamp, outcome), and
+    `known` the page stamps it took, so that those pages are not read again.
     """
     output_path = Path(output_path)
     state_path = cache_path / STATE_FILE if cache_path is not None else None
     last = _read_state(state_path)
     seen: PageStamps = {}
-    pages = searchable_pages(output_path, last.get("pages"), seen)
+    pages = searchable_pages(output_path, {**(last.get("pages") or {}), **(known or {})}, seen)
     hashed = [page for page in pages if articles is None or page in articles]
     shards = split_into_shards(pages, hashed, shard_size)
     count = len(shards) - 1
@@ -327,6 +335,7 @@ class ArticleIndexing:
         self.shard_size = shard_size
         self.cache_path = cache_path
         self.results: dict[str, tuple[str, bool | None]] = {}
+        self.seen: PageStamps = {}
         self.thread = threading.Thread(target=self._run, name="digest-search", daemon=True)
 
     def _run(self) -> None:
@@ -335,7 +344,7 @@ class ArticleIndexing:
             last = _read_state(self.cache_path / STATE_FILE)
             known, digests = last.get("pages") or {}, {}
             for page in self.articles:
-                digest = page_digest(self.output_path / page, page, known, {})
+                digest = page_digest(self.output_path / page, page, known, self.seen)
                 if digest:
                     digests[page] = digest
             shards = split_into_shards(digests, digests, self.shard_size)
@@ -351,10 +360,10 @@ class ArticleIndexing:
             log.warning("digest: the search index of %s waits for the build's end: %s",
                         self.output_path, err)  # fmt: skip
 
-    def finish(self) -> dict[str, tuple[str, bool | None]]:
-        """Wait for the thread; the bundles it brought up to date."""
+    def finish(self) -> tuple[dict[str, tuple[str, bool | None]], PageStamps]:
+        """Wait for the thread; the bundles it brought up to date, and the page stamps."""
         self.thread.join()
-        return self.results
+        return self.results, self.seen
 
 
 class _Build:
@@ -418,7 +427,7 @@ def options(settings: Mapping[str, Any]) -> tuple[int, Path]:
 def index_build(settings: Mapping[str, Any], output_path: Path) -> bool:
     """Bring every shard of a finished build's search index up to date."""
     build = _BUILDS.pop(id(settings), None)
-    prebuilt = build.indexing.finish() if build and build.indexing else {}
+    prebuilt, known = build.indexing.finish() if build and build.indexing else ({}, {})
     # Staging folders a killed build left behind.
     for leftover in Path(output_path).parent.glob(".digest-search-*"):
         shutil.rmtree(leftover, ignore_errors=True)
@@ -429,4 +438,5 @@ def index_build(settings: Mapping[str, Any], output_path: Path) -> bool:
         cache_path=cache,
         articles=build.articles if build else None,
         prebuilt=prebuilt,
+        known=known,
     )

@@ -19,14 +19,17 @@ the generator's own articles, in the same order and with the same FEED_MAX_ITEMS
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -88,12 +91,51 @@ def _absolute_srcset(value: str, base_url: str) -> str:
     return ", ".join(candidates)
 
 
+# An attribute that holds a URL, and its value (quoted or not): how a page may still hold a
+# relative link. Anything this finds that is not absolute sends the markup through lxml.
+_URL_ATTRIBUTE = re.compile(
+    r"\s(?:" + "|".join(URL_ATTRIBUTES) + r""")\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""",
+    re.IGNORECASE,
+)
+
+
+def has_relative_links(markup: str) -> bool:
+    """Whether any URL attribute (or a srcset) might need resolving: most articles' links are
+    made absolute when they are extracted, and their images by Pelican's {static} links.
+
+    Counting is the quick answer for markup whose every URL attribute is written
+    ` name="http..."`, as the digest writes them; any other spelling gets the full look.
+    """
+    lowered = markup.lower()
+    if "srcset" in lowered:
+        return True
+    quoted = lowered.count('="') + lowered.count("='")
+    if lowered.count("=") != quoted or any(space + "=" in lowered for space in " \t\n\r\f"):
+        return _any_relative_link(markup)  # an unquoted value, or spaces around "="
+    for name in URL_ATTRIBUTES:
+        written = lowered.count(name + "=")
+        if written and written != lowered.count(f' {name}="http://') + lowered.count(
+            f' {name}="https://'
+        ):
+            return _any_relative_link(markup)
+    return False
+
+
+def _any_relative_link(markup: str) -> bool:
+    """Whether any URL attribute's value, however it is written, is not an absolute URL."""
+    for match in _URL_ATTRIBUTE.finditer(markup):
+        value = html_unescape(next(v for v in match.groups() if v is not None)).strip()
+        if value and not is_absolute(value):
+            return True
+    return False
+
+
 def absolute_links(markup: str, base_url: str) -> str:
     """Every relative href, src, srcset (and the like) resolved against base_url.
 
     Feed readers show entries away from the site, where a relative link points nowhere.
     """
-    if not markup or not markup.strip() or not base_url:
+    if not markup or not markup.strip() or not base_url or not has_relative_links(markup):
         return markup
     root = lxml_html.fragment_fromstring(markup, create_parent="div")
     for element in root.iter():
@@ -171,6 +213,12 @@ def author_names(article: Any, settings: Settings) -> tuple[str, ...]:
     return tuple(n for n in names if n and n != site_author)
 
 
+@functools.lru_cache(maxsize=128)
+def _unpack(packed: bytes) -> str:
+    """A packed body; the last few are kept, as a feed's Atom and RSS take the same entries."""
+    return zlib.decompress(packed).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One article as every feed format shows it; built once per article and build.
@@ -199,7 +247,7 @@ class Entry:
     @property
     def body_html(self) -> str:
         """The article's content, every link absolute."""
-        return zlib.decompress(self.packed_body).decode("utf-8")
+        return _unpack(self.packed_body)
 
     def content(self, mode: str | None = None) -> str:
         """The entry's content in a mode: the source line first, then body, summary or nothing."""

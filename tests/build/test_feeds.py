@@ -28,7 +28,7 @@ import pytest
 from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Category, Tag
 
-from digest.sitefeeds import absolute_links, feed_content_mode
+from digest.sitefeeds import absolute_links, feed_content_mode, has_relative_links
 
 ROOT = Path(__file__).resolve().parents[2]
 SITEURL = "https://example.github.io/digest"
@@ -568,7 +568,7 @@ def entries_by_slug(output: Path, feed: str) -> dict[str, dict[str, str]]:
     found = {}
     for entry in check_any(output / feed):
         slug = entry["url"].rsplit("/", 1)[1].removesuffix(".html")
-        found[slug] = {k: v.replace("\xa0", " ") for k, v in entry.items()}
+        found[slug] = {k: v.replace("\xa0", " ").replace("&nbsp;", " ") for k, v in entry.items()}
     return found
 
 
@@ -667,6 +667,27 @@ def test_absolute_links_resolve_against_the_article() -> None:
     assert f'srcset="{srcset}"' in result
     assert 'poster="https://example.github.io/digest/2026/01/p.jpg"' in result
     assert absolute_links("", base) == ""
+
+
+@pytest.mark.parametrize(
+    ("markup", "relative"),
+    [
+        ('<p><a href="https://a.example/x">x</a><img src="https://a.example/i.png"></p>', False),
+        ("<p data-src='i.png' hreflang=en>text</p>", False),
+        ("<p>text about href=x.html</p>", True),  # looks like one: the safe (lxml) path
+        ('<p><a href="https://a.example/x">x</a><img src="i.png"></p>', True),
+        ("<p><a href=x.html>x</a></p>", True),
+        ("<p><a HREF = '/x.html'>x</a></p>", True),
+        ('<p><a href="#notes">notes</a></p>', True),
+        ('<p><a href="&#47;x.html">x</a></p>', True),  # an entity is still a relative path
+        ('<img src="https://a.example/i.png" srcset="i.png 2x">', True),
+        ('<object data="clip.svg"></object>', True),
+    ],
+)
+def test_only_markup_with_relative_links_is_reparsed(markup: str, relative: bool) -> None:
+    assert has_relative_links(markup) is relative
+    if not relative:  # returned as it is, not parsed and written out again
+        assert absolute_links(markup, "https://example.github.io/digest/a.html") is markup
 
 
 def test_feeds_wait_for_the_article_pages_and_come_out_the_same(
