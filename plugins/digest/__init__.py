@@ -63,6 +63,7 @@ def register() -> None:
     )
     from .sitefeeds import write_json_feeds
     from .slugs import assign_slugs
+    from .urlmemo import forget_urls, remember_urls
 
     signals.initialized.connect(fetch_on_initialized)
     signals.initialized.connect(guard_content_cache)
@@ -75,3 +76,5 @@ def register() -> None:
     signals.article_writer_finalized.connect(write_json_feeds)
     signals.article_generator_finalized.connect(remember_article_pages)
     signals.finalized.connect(index_on_finalized)
+    signals.all_generators_finalized.connect(remember_urls)
+    signals.finalized.connect(forget_urls)
