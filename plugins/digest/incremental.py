@@ -49,6 +49,7 @@ from .errors import WriteError
 from .renderkeys import Describer, page_key, template_variables
 from .search import article_page_written, waiting_for_articles
 from .sitefeeds import DigestWriter
+from .urlmemo import CONTENT_LISTS
 
 log = logging.getLogger(__name__)
 
@@ -146,19 +147,6 @@ def cache_compiled_templates(pelican_object: Any) -> None:
         return
     environment["bytecode_cache"] = FileSystemBytecodeCache(str(folder))
     settings["JINJA_ENVIRONMENT"] = environment
-
-
-CONTENT_LISTS = (
-    "articles",
-    "translations",
-    "drafts",
-    "drafts_translations",
-    "hidden_articles",
-    "hidden_translations",
-    "pages",
-    "hidden_pages",
-    "draft_pages",
-)
 
 
 def rebind_context(generator: Any) -> None:

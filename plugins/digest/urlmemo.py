@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 REMEMBERED = "_digest_remembered_urls"
+# Every list of articles or pages a generator may hold (ArticlesGenerator's and PagesGenerator's).
 CONTENT_LISTS = (
     "articles",
     "translations",
