@@ -709,13 +709,13 @@ BLOCKING = (
     "_wait_for_tstate_lock",
     "sleep",
     "acquire (",
-    "ThreadLock.__enter__ (",  # httpcore's connection-pool lock
+    "ThreadLock.__enter__ (",  # httpcore's connection-pool lock (profiles made with httpx)
 )
 WAIT_OWNERS = (
     ("HostGate.slot (", "host gate: waiting for a per-host slot"),
     ("robots_allow (", "robots.txt: waiting for the host's first fetch"),
     ("Future.result (", "waiting for a worker's result"),
-    ("ConnectionPool.", "httpx connection pool: waiting for its lock"),
+    ("ConnectionPool.", "HTTP connection pool: waiting for its lock"),
     ("_worker (concurrent", "idle: pool worker waiting for a job"),
 )
 PLUMBING = (

@@ -182,7 +182,7 @@ def make_site_handler(
     """A handler class serving one source's folder as its own host."""
 
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as real servers and httpx's pool expect
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers and urllib3's pools expect
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0].split("#", 1)[0]

@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
-
 from .dedupe import SignatureIndex, text_signature, url_key
 from .errors import (
     ConfigError,
@@ -37,7 +35,7 @@ from .errors import (
 )
 from .extract import extract_article, extract_from_feed_content
 from .feeds import parse_feed, web_url
-from .fetch import HostGate, Response, RetryPolicy, fetch_url, make_client
+from .fetch import Client, HostGate, Response, RetryPolicy, fetch_url, make_client
 from .images import (
     IMAGE_FOLDER,
     drop_images,
@@ -167,7 +165,7 @@ class Context:
     """What the worker threads share: settings, the HTTP client and its politeness."""
 
     settings: DigestSettings
-    client: httpx.Client
+    client: Client
     gate: HostGate
     policy: RetryPolicy
     robots: dict[str, RobotsPolicy] = field(default_factory=dict)

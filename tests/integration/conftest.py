@@ -22,18 +22,29 @@ class Route:
 
 
 class LoopbackServer:
-    """Routes by path; records each request's path and headers; answers ETag matches with 304."""
+    """Routes by path; records each request's path and headers; answers ETag matches with 304.
+
+    It keeps connections alive, as real servers do, and counts the connections made.
+    """
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.queued: dict[str, list[Route]] = {}  # answered first, one per request
         self.active = 0
         self.most_active = 0
+        self.connections = 0
         self.lock = threading.Lock()
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with server.lock:
+                    server.connections += 1
+
             def do_GET(self) -> None:
                 with server.lock:
                     server.requests.append((self.path, dict(self.headers.items())))
@@ -61,6 +72,7 @@ class LoopbackServer:
                 etag = route.headers.get("ETag")
                 if etag and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 self.send_response(route.status)

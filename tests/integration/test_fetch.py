@@ -220,7 +220,47 @@ def test_a_thread_waiting_out_a_host_delay_holds_no_overall_slot() -> None:
     ["http://127.0.0.1:1/\x01page", "http://127.0.0.1:1/a\x7f", "http://[::1/"],
 )
 def test_unusable_urls_are_fetch_errors_naming_them(url: str) -> None:
-    """httpx refuses them before any request, with errors that are no HTTPError (F1)."""
+    """Refused before any request, as errors of their own (F1)."""
     with make_client("Digest-test/1.0") as client, pytest.raises(FetchError) as caught:
         fetch_url(client, url)
     assert caught.value.url == url and "not a URL that can be fetched" in str(caught.value)
+
+
+def test_the_environment_proxy_is_used_unless_no_proxy_names_the_host(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loopback server stands in for a proxy: a proxied GET asks it for the whole URL."""
+    server.routes["http://news.example/a"] = Route(b"through the proxy")
+    server.routes["/b"] = Route(b"direct")
+    monkeypatch.setenv("http_proxy", server.url)
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    with make_client("t") as client:
+        assert fetch_url(client, "http://news.example/a").content == b"through the proxy"
+        assert fetch_url(client, f"{server.url}/b").content == b"direct"
+    assert server.paths() == ["http://news.example/a", "/b"]
+
+
+def test_an_unusable_proxy_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("https_proxy", "socks9://127.0.0.1:1")
+    with pytest.raises(FetchError, match="https_proxy set in the environment"):
+        make_client("t")
+
+
+@pytest.mark.parametrize("location", ["ftp://127.0.0.1/file", "javascript:alert(1)"])
+def test_redirects_to_other_schemes_are_refused(server: LoopbackServer, location: str) -> None:
+    server.routes["/away"] = Route(status=302, headers={"Location": location})
+    with make_client("t") as client, pytest.raises(FetchError, match="not a URL that can be"):
+        fetch_url(client, f"{server.url}/away")
+
+
+def test_connections_are_kept_alive_between_requests(server: LoopbackServer) -> None:
+    server.routes["/a"] = Route(b"one")
+    server.routes["/r"] = Route(status=301, headers={"Location": "/a"})
+    server.routes["/gone"] = Route(b"no such page", status=404)
+    with make_client("t") as client:
+        for path in ("/a", "/r", "/a"):
+            fetch_url(client, f"{server.url}{path}")
+        with pytest.raises(FetchError):
+            fetch_url(client, f"{server.url}/gone")
+        fetch_url(client, f"{server.url}/a")
+    assert server.connections == 1

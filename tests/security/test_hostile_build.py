@@ -336,7 +336,7 @@ def test_one_hostile_item_never_stops_the_run(
                 "DIGEST_RETRIES": 0,
             }
         )
-        report = run(settings, force=True)  # a ValueError or httpx.InvalidURL here was F1
+        report = run(settings, force=True)  # an exception that was no FetchError here was F1
     finally:
         server.stop()
     written = {
