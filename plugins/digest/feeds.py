@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 # feedparser sets bozo for recoverable problems too; these mean the bytes were read anyway.
 TOLERATED_BOZO = (feedparser.CharacterEncodingOverride,)
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def web_url(value: str) -> str:
@@ -26,7 +27,7 @@ def web_url(value: str) -> str:
     value = value.strip()
     if not value.lower().startswith(("http://", "https://")):
         return ""
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _CONTROL_CHARACTER.search(value):
         return ""
     return value
 

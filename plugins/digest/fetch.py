@@ -13,6 +13,7 @@ import io
 import logging
 import mimetypes
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -50,6 +51,7 @@ CHUNK_BYTES = 65_536
 DISCARD_BYTES = 65_536
 POOLS = 512  # hosts whose connections are kept: more than a run's sources and image hosts
 CONNECTIONS_PER_HOST = 4  # kept idle per host; the host gate bounds those in use
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ class Client:
                 return _answer(404, b"not found")
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return _answer(200, path.read_bytes(), content_type)
-        if any(ord(c) < 32 or ord(c) == 127 for c in url):
+        if _CONTROL_CHARACTER.search(url):
             raise LocationValueError("a control character in the URL")
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             raise LocationValueError("only http, https and the configured file feeds are read")

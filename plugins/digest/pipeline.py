@@ -477,6 +477,10 @@ def _start_worker(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
+def _ready() -> None:
+    """Nothing: a first task makes a worker process start and import this module."""
+
+
 class Extractors:
     """A process pool for extraction, replaced when one of its processes dies.
 
@@ -500,6 +504,13 @@ class Extractors:
             initializer=_start_worker,
             initargs=(os.getpid(),),
         )
+
+    def start(self) -> None:
+        """Start every process now (the pool would start them one by one as work comes)."""
+        with self.lock:
+            pool = self.pool
+        for _ in range(self.processes):
+            pool.submit(_ready)
 
     def run(self, what: str, function: Callable[..., T], *args: object) -> T:
         """function(*args) in a worker process; `what` (source and URL) names it in messages."""
@@ -912,31 +923,34 @@ def _run(settings: DigestSettings, force: bool, progress: ProgressHook | None) -
         jobs: list[Job] = []
         claimed: dict[str, Job] = {}
         validators: list[tuple[Source, Response]] = []
-        for source, source_report, state, future in due:
-            try:
-                response, feed = future.result()
-            except DigestError as err:
-                feed_failed(source, err, state, store, source_report)
-                _call(progress, "feed_done", source.name)
-                continue
-            _call(progress, "feed_done", source.name)
-            if feed is None:
-                log.info("%s: %s not modified", source.name, source.feed_url)
-                store.save_feed_state(source.feed_url, state.etag, state.last_modified)
-                continue
-            jobs.extend(
-                select_items(source, feed, store, existing, settings, source_report, claimed)
-            )
-            validators.append((source, response))
-
-        _call(progress, "pages", len(jobs))
-        index = SignatureIndex()
-        if settings.dedupe and jobs:
-            for digest_id, signature in store.signatures():
-                index.add(digest_id, signature)
-        if len(jobs) >= POOL_MIN_PAGES:
-            ctx.extractors = Extractors(os.cpu_count() or 1)
         try:
+            for source, source_report, state, future in due:
+                try:
+                    response, feed = future.result()
+                except DigestError as err:
+                    feed_failed(source, err, state, store, source_report)
+                    _call(progress, "feed_done", source.name)
+                    continue
+                _call(progress, "feed_done", source.name)
+                if feed is None:
+                    log.info("%s: %s not modified", source.name, source.feed_url)
+                    store.save_feed_state(source.feed_url, state.etag, state.last_modified)
+                    continue
+                jobs.extend(
+                    select_items(source, feed, store, existing, settings, source_report, claimed)
+                )
+                validators.append((source, response))
+                if ctx.extractors is None and len(jobs) >= POOL_MIN_PAGES:
+                    # Started while the other feeds are read: the processes take a second to
+                    # start and import, and the run has a core to spare until the pages come.
+                    ctx.extractors = Extractors(os.cpu_count() or 1)
+                    ctx.extractors.start()
+
+            _call(progress, "pages", len(jobs))
+            index = SignatureIndex()
+            if settings.dedupe and jobs:
+                for digest_id, signature in store.signatures():
+                    index.add(digest_id, signature)
             pending = [(job, pool.submit(fetch_job, job, ctx)) for job in interleave_hosts(jobs)]
             for start in range(0, len(pending), SYNC_BATCH):
                 with store.batch(before_commit=ctx.sync):

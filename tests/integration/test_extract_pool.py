@@ -74,6 +74,22 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_start_brings_up_every_worker_before_any_work() -> None:
+    """A run starts its workers while it reads the feeds, so they are ready for the pages."""
+    before = set(children_of(os.getpid()))
+    extractors = Extractors(2)
+    try:
+        extractors.start()
+        deadline = time.monotonic() + 60
+        while len(set(children_of(os.getpid())) - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(set(children_of(os.getpid())) - before) == 2
+        assert extractors.run("Pier: /1", die_on, 1) == 2
+    finally:
+        extractors.close()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_kill_nine_leaves_no_worker_and_no_lock(tmp_path: Path, server: LoopbackServer) -> None:
     items = "".join(
         f"<item><title>Report {n}</title><link>{server.url}/r{n}</link>"
