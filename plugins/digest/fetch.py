@@ -216,8 +216,7 @@ class Client:
         self, url: str, headers: Mapping[str, str]
     ) -> Iterator[tuple[str, urllib3.BaseHTTPResponse]]:
         """GET following redirects: the final URL and its response, whose body is to be read
-        inside the block. The connection goes back to its pool afterwards, or is closed when
-        the body was left unread."""
+        inside the block. The connection goes back to its pool afterwards (see _discard)."""
         for _ in range(self.max_redirects + 1):
             response = self._get_one(url, headers)
             location = response.headers.get("Location", "")
