@@ -152,7 +152,12 @@ class Client:
             # One more try for a connection that could not be made. A failed read and a 429 or
             # 5xx answer are the caller's to retry, with its policy's backoff.
             "retries": urllib3.Retry(
-                total=1, connect=1, read=False, redirect=False, respect_retry_after_header=False
+                total=1,
+                connect=1,
+                read=False,
+                other=0,
+                redirect=False,
+                respect_retry_after_header=False,
             ),
             "ca_certs": os.environ.get("SSL_CERT_FILE") or certifi.where(),
             "ca_cert_dir": os.environ.get("SSL_CERT_DIR") or None,
@@ -416,7 +421,9 @@ def _fetch_error(err: Exception, url: str) -> FetchError:
         # A bad port, an over-long host label or a control character: refused before any
         # request. One bad link costs its item.
         return FetchError(f"{url!r} is not a URL that can be fetched: {reason}", url)
-    if isinstance(reason, (NewConnectionError, ProxyError, SSLError, ProtocolError)):
+    if isinstance(reason, SSLError):  # a certificate that does not verify stays so: no retry
+        return FetchError(f"could not make a secure connection to {url}: {reason}", url)
+    if isinstance(reason, (NewConnectionError, ProxyError, ProtocolError)):
         # Checked before timeouts: urllib3's NewConnectionError is also a ConnectTimeoutError.
         detail = str(reason).split(">: ", 1)[-1]  # without the connection object's repr
         return FetchError(f"could not connect to fetch {url}: {detail}", url, retriable=True)

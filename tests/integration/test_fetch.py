@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -264,3 +267,46 @@ def test_connections_are_kept_alive_between_requests(server: LoopbackServer) -> 
             fetch_url(client, f"{server.url}/gone")
         fetch_url(client, f"{server.url}/a")
     assert server.connections == 1
+
+
+TLS = Path(__file__).resolve().parents[1] / "fixtures" / "tls"
+
+
+@pytest.fixture
+def https_url() -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 with the self-signed certificate of fixtures/tls."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"secret")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "loopback.pem", TLS / "loopback.key")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_is_verified_against_the_trusted_certificates(
+    https_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """certifi's set by default, so a self-signed certificate is refused, once, not retried;
+    SSL_CERT_FILE names the certificates to trust instead (a proxy that re-signs HTTPS)."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with make_client("t") as client, pytest.raises(FetchError) as caught:
+        fetch_url(client, f"{https_url}/a", policy=RetryPolicy(3, 0.0), sleep=lambda _: None)
+    assert "secure connection" in str(caught.value) and not caught.value.retriable
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "loopback.pem"))
+    with make_client("t") as client:
+        assert fetch_url(client, f"{https_url}/a").content == b"secret"
