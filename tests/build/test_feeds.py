@@ -12,7 +12,6 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -27,6 +26,7 @@ import feedparser
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Category, Tag
+from sitecopy import copy_site
 
 from digest.sitefeeds import absolute_links, feed_content_mode, has_relative_links
 
@@ -72,15 +72,6 @@ def build(root: Path, settings_file: str, siteurl: str | None) -> Path:
     assert result.returncode == 0, log
     assert "Traceback" not in log, log
     return root / "output"
-
-
-def copy_site(root: Path, names: tuple[str, ...]) -> None:
-    for name in names:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, root / name)
 
 
 @pytest.fixture(scope="module")

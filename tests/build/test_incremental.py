@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sitecopy import copy_site
+
 ROOT = Path(__file__).resolve().parents[2]
 LATER = "2030-01-02T08:00:00+00:00"
 COPIED = ["pelicanconf.py", "plugins", "theme", "demo", "site_rules", "content"]
@@ -53,14 +55,7 @@ def add_article(site: Path) -> None:
 def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     incremental.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(
-                source, incremental / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        elif source.exists():
-            shutil.copy2(source, incremental / name)
+    copy_site(incremental, COPIED)
     with (incremental / "pelicanconf.py").open("a", encoding="utf-8") as conf:
         conf.write("\nDIGEST_SEARCH = False\nPLUGINS = ['digest']\n")  # no Pagefind, no sitemap
     assert list((incremental / "content" / "digest").glob("*.html")), "no demo articles"
@@ -116,12 +111,7 @@ def test_compiled_templates_are_kept_and_a_theme_edit_is_seen(tmp_path: Path) ->
     compiled again, not served from there."""
     site = tmp_path / "site"
     site.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, site / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, site / name)
+    copy_site(site, COPIED)
     with (site / "pelicanconf.py").open("a", encoding="utf-8") as conf:
         conf.write("\nDIGEST_SEARCH = False\nPLUGINS = ['digest']\n")
     build(site)

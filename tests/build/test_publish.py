@@ -8,13 +8,13 @@ publish, which fetches) but only reads the bundled demo sources from disk.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = [
@@ -57,13 +57,7 @@ def git(repo: Path, *args: str) -> str:
 def site_repository(root: Path) -> Path:
     """The site copied into a fresh git repository with one commit on main."""
     root.mkdir(parents=True)
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-            shutil.copytree(source, root / name, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, root / name)
+    copy_site(root, COPIED)
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Digest Test")
     git(root, "config", "user.email", "digest-test@example.org")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = ["pelicanconf.py", "publishconf.py", "plugins", "theme", "demo", "site_rules"]
@@ -57,12 +58,7 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The site copied to a temporary folder and built once, fetch included."""
     root = tmp_path_factory.mktemp("site")
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, root / name)
+    copy_site(root, COPIED)
     shutil.copytree(ROOT / "content" / "pages", root / "content" / "pages")
     (root / "content" / "digest").mkdir(parents=True)
     result = run([sys.executable, "-m", "pelican", "-s", "pelicanconf.py"], root)
@@ -175,12 +171,7 @@ def test_second_fetch_with_nothing_new_rewrites_no_content_file(site: Path) -> N
 
 
 def test_digest_fetch_off_builds_from_content_only(tmp_path: Path) -> None:
-    for name in ["pelicanconf.py", "plugins", "theme", "demo"]:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, tmp_path / name)
+    copy_site(tmp_path, ["pelicanconf.py", "plugins", "theme", "demo"])
     (tmp_path / "content" / "digest").mkdir(parents=True)
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "plugins"), "DIGEST_FETCH": "0"}
     result = subprocess.run(

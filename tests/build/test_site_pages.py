@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = [
@@ -35,15 +35,9 @@ PUBLIC = "https://reader.example/digest"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-def copy_site(root: Path) -> Path:
+def fresh_site(root: Path) -> Path:
     root.mkdir(parents=True)
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-            shutil.copytree(source, root / name, ignore=ignore)
-        elif source.is_file():
-            shutil.copy2(source, root / name)
+    copy_site(root, COPIED)
     return root
 
 
@@ -67,7 +61,7 @@ def invoke(root: Path, *args: str, **env: str) -> None:
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """output/ of `invoke build --no-fetch`."""
-    root = copy_site(tmp_path_factory.mktemp("dev") / "site")
+    root = fresh_site(tmp_path_factory.mktemp("dev") / "site")
     invoke(root, "build", "--no-fetch")
     return root / "output"
 
@@ -75,7 +69,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """output/ of `SITEURL=https://reader.example/digest invoke preview`."""
-    root = copy_site(tmp_path_factory.mktemp("public") / "site")
+    root = fresh_site(tmp_path_factory.mktemp("public") / "site")
     invoke(root, "preview", SITEURL=PUBLIC)
     return root / "output"
 

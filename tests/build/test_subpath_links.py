@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from urllib.request import urlopen
 
 import pytest
+from sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = ["pelicanconf.py", "publishconf.py", "plugins", "theme", "demo", "content", "site_rules"]
@@ -62,13 +62,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The site built for http://127.0.0.1:PORT/digest and served there for the module."""
     root = tmp_path_factory.mktemp("subpath")
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-            shutil.copytree(source, root / name, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, root / name)
+    copy_site(root, COPIED)
     (root / "output").mkdir()
     handler = functools.partial(SubpathHandler, directory=str(root / "output"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
