@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.sitecopy import copy_site as copy_tree_of_site
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
@@ -95,13 +96,7 @@ def require_tools() -> None:
 def copy_site(root: Path) -> None:
     """The site's sources, the demo's archive in content/ included, in a fresh folder."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-            shutil.copytree(source, root / name, ignore=ignore)
-        elif source.is_file():
-            shutil.copy2(source, root / name)
+    copy_tree_of_site(root, COPIED)
 
 
 def build_site(root: Path, settings: str, siteurl: str = "") -> Path:

@@ -26,9 +26,9 @@ import feedparser
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 from pelican.urlwrappers import Category, Tag
-from sitecopy import copy_site
 
 from digest.sitefeeds import absolute_links, feed_content_mode, has_relative_links
+from tests.sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 SITEURL = "https://example.github.io/digest"

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sitecopy import copy_site
+from tests.sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 LATER = "2030-01-02T08:00:00+00:00"

@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from sitecopy import copy_site
+
+from tests.sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = [

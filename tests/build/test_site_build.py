@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sitecopy import copy_site
+
+from tests.sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = ["pelicanconf.py", "publishconf.py", "plugins", "theme", "demo", "site_rules"]

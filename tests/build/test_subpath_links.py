@@ -26,7 +26,8 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from urllib.request import urlopen
 
 import pytest
-from sitecopy import copy_site
+
+from tests.sitecopy import copy_site
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = ["pelicanconf.py", "publishconf.py", "plugins", "theme", "demo", "content", "site_rules"]

@@ -1,4 +1,4 @@
-"""The build tests' copy of the repository's site: what a Pelican build in a temporary folder
+"""The tests' copy of the repository's site: what a Pelican build in a temporary folder
 needs, without Python's bytecode caches."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def copy_site(root: Path, names: Iterable[str]) -> None:
